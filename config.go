@@ -1,0 +1,119 @@
+package precogxexporter // import "github.com/precogx/precogxexporter"
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Auth header styles.
+const (
+	AuthHeaderAPIKey = "x-api-key"
+	AuthHeaderBearer = "bearer"
+)
+
+// Platforms. Generic uses the batch API; the others post one interaction per
+// request to /integrations/<platform>/telemetry.
+const (
+	PlatformGeneric = "generic"
+	PlatformFlowise = "flowise"
+	PlatformN8N     = "n8n"
+	PlatformDify    = "dify"
+	PlatformCustom  = "custom"
+)
+
+// Prompt modes.
+const (
+	PromptLastUserMessage = "last_user_message"
+	PromptConversation    = "conversation"
+)
+
+// Config defines the configuration of the precogx exporter.
+type Config struct {
+	confighttp.ClientConfig `mapstructure:",squash"`
+
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	RetryConfig configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// APIKey authenticates against the PrecogX API. Required unless `auth`
+	// names an authenticator extension.
+	APIKey configopaque.String `mapstructure:"api_key"`
+	// AuthHeader is x-api-key (default) or bearer.
+	AuthHeader string `mapstructure:"auth_header"`
+	// Platform selects the ingestion API: generic, flowise, n8n, dify or custom.
+	Platform string `mapstructure:"platform"`
+
+	MaxBatchInteractions int `mapstructure:"max_batch_interactions"`
+	MaxRequestBytes      int `mapstructure:"max_request_bytes"`
+
+	Mapping MappingConfig `mapstructure:"mapping"`
+}
+
+// MappingConfig tunes how spans and events become interactions.
+type MappingConfig struct {
+	// AgentID, when set, is the agentId of every interaction.
+	AgentID string `mapstructure:"agent_id"`
+	// AgentIDAttributes are tried (span, then resource) before the built-in chain.
+	AgentIDAttributes []string `mapstructure:"agent_id_attributes"`
+	// Prompt is last_user_message (default) or conversation.
+	Prompt string `mapstructure:"prompt"`
+	// MetadataAttributes are span or resource attributes copied into metadata.
+	MetadataAttributes []string `mapstructure:"metadata_attributes"`
+	// MaxFieldBytes bounds prompt, response and tool input/output (UTF-8 safe).
+	MaxFieldBytes int `mapstructure:"max_field_bytes"`
+}
+
+var (
+	validAuthHeaders = []string{AuthHeaderAPIKey, AuthHeaderBearer}
+	validPlatforms   = []string{PlatformGeneric, PlatformFlowise, PlatformN8N, PlatformDify, PlatformCustom}
+	validPrompts     = []string{PromptLastUserMessage, PromptConversation}
+)
+
+// Validate checks the configuration; each error names the offending key.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if err := validateEndpoint(cfg.Endpoint); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.APIKey == "" && !cfg.Auth.HasValue() {
+		errs = append(errs, errors.New("api_key: must be set (usually ${env:PRECOGX_API_KEY}) unless auth names an authenticator extension"))
+	}
+	if !slices.Contains(validAuthHeaders, cfg.AuthHeader) {
+		errs = append(errs, fmt.Errorf("auth_header: %q is not one of %s", cfg.AuthHeader, strings.Join(validAuthHeaders, ", ")))
+	}
+	if !slices.Contains(validPlatforms, cfg.Platform) {
+		errs = append(errs, fmt.Errorf("platform: %q is not one of %s", cfg.Platform, strings.Join(validPlatforms, ", ")))
+	}
+	if cfg.MaxBatchInteractions <= 0 {
+		errs = append(errs, fmt.Errorf("max_batch_interactions: must be positive, got %d", cfg.MaxBatchInteractions))
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max_request_bytes: must be positive, got %d", cfg.MaxRequestBytes))
+	}
+	if !slices.Contains(validPrompts, cfg.Mapping.Prompt) {
+		errs = append(errs, fmt.Errorf("mapping.prompt: %q is not one of %s", cfg.Mapping.Prompt, strings.Join(validPrompts, ", ")))
+	}
+	if cfg.Mapping.MaxFieldBytes <= 0 {
+		errs = append(errs, fmt.Errorf("mapping.max_field_bytes: must be positive, got %d", cfg.Mapping.MaxFieldBytes))
+	}
+	return errors.Join(errs...)
+}
+
+func validateEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return errors.New("endpoint: must be set")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("endpoint: %q must be an http:// or https:// URL", endpoint)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package precogxexporter
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configcompression"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/precogx/precogxexporter/internal/metadata"
+)
+
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	id := component.NewID(metadata.Type)
+	if name != "" {
+		id = component.NewIDWithName(metadata.Type, name)
+	}
+	sub, err := cm.Sub(id.String())
+	require.NoError(t, err)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg
+}
+
+func TestDefaultConfig(t *testing.T) {
+	cfg := loadConfig(t, "")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, "https://api.precogx.ai/api/v1", cfg.Endpoint)
+	assert.Equal(t, 10*time.Second, cfg.Timeout)
+	assert.Equal(t, configcompression.TypeGzip, cfg.Compression)
+	assert.Equal(t, AuthHeaderAPIKey, cfg.AuthHeader)
+	assert.Equal(t, PlatformGeneric, cfg.Platform)
+	assert.Equal(t, 100, cfg.MaxBatchInteractions)
+	assert.Equal(t, 4<<20, cfg.MaxRequestBytes)
+	assert.Equal(t, PromptLastUserMessage, cfg.Mapping.Prompt)
+	assert.Equal(t, 65536, cfg.Mapping.MaxFieldBytes)
+	require.True(t, cfg.QueueConfig.HasValue(), "queue is on by default")
+	q := cfg.QueueConfig.Get()
+	require.True(t, q.Batch.HasValue(), "batching happens inside the queue")
+	assert.Equal(t, int64(0), q.Batch.Get().MaxSize, "batches are never split")
+	assert.True(t, cfg.RetryConfig.Enabled)
+}
+
+func TestFullConfig(t *testing.T) {
+	cfg := loadConfig(t, "full")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, "http://127.0.0.1:8088/api/v1", cfg.Endpoint)
+	assert.Equal(t, "super-secret-key", string(cfg.APIKey))
+	assert.Equal(t, AuthHeaderBearer, cfg.AuthHeader)
+	assert.Equal(t, PlatformN8N, cfg.Platform)
+	assert.Equal(t, 3*time.Second, cfg.Timeout)
+	assert.Equal(t, configcompression.TypeZstd, cfg.Compression)
+	v, ok := cfg.Headers.Get("X-Tenant")
+	require.True(t, ok)
+	assert.Equal(t, "acme", string(v))
+	assert.Equal(t, 25, cfg.MaxBatchInteractions)
+	assert.Equal(t, 1<<20, cfg.MaxRequestBytes)
+	assert.Equal(t, MappingConfig{
+		AgentID:            "fixed-agent",
+		AgentIDAttributes:  []string{"app.agent"},
+		Prompt:             PromptConversation,
+		MetadataAttributes: []string{"app.tenant"},
+		MaxFieldBytes:      1024,
+	}, cfg.Mapping)
+	q := cfg.QueueConfig.Get()
+	assert.Equal(t, int64(5000), q.QueueSize)
+	assert.Equal(t, time.Second, q.Batch.Get().FlushTimeout)
+	assert.Equal(t, time.Second, cfg.RetryConfig.InitialInterval)
+	assert.Equal(t, time.Minute, cfg.RetryConfig.MaxElapsedTime)
+}
+
+func TestQueueCanBeDisabled(t *testing.T) {
+	cfg := loadConfig(t, "noqueue")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.False(t, cfg.QueueConfig.HasValue())
+}
+
+func TestAuthExtensionReplacesAPIKey(t *testing.T) {
+	cfg := loadConfig(t, "auth_extension")
+	require.NoError(t, confmap.Validate(cfg))
+}
+
+func TestInvalidConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		want string
+	}{
+		{"missing_key", "api_key: must be set"},
+		{"bad_auth_header", `auth_header: "basic" is not one of x-api-key, bearer`},
+		{"bad_platform", `platform: "zapier" is not one of generic, flowise, n8n, dify, custom`},
+		{"bad_batch", "max_batch_interactions: must be positive, got 0"},
+		{"bad_bytes", "max_request_bytes: must be positive, got -1"},
+		{"bad_endpoint", `endpoint: "ftp://example.com" must be an http:// or https:// URL`},
+		{"bad_prompt", `mapping.prompt: "everything" is not one of last_user_message, conversation`},
+		{"bad_field_bytes", "mapping.max_field_bytes: must be positive, got 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := confmap.Validate(loadConfig(t, tt.name))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestAPIKeyNeverPrinted(t *testing.T) {
+	cfg := loadConfig(t, "full")
+	for _, s := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", *cfg)} {
+		assert.NotContains(t, s, "super-secret-key")
+	}
+	out := confmap.New()
+	require.NoError(t, out.Marshal(cfg))
+	assert.NotContains(t, fmt.Sprintf("%v", out.ToStringMap()), "super-secret-key")
+}

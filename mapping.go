@@ -1,0 +1,1327 @@
+package precogxexporter // import "github.com/precogx/precogxexporter"
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// mapper turns spans and GenAI log events into interactions. It is pure:
+// pdata in, interactions out, no I/O.
+type mapper struct {
+	cfg      MappingConfig
+	platform string // configured platform, "" when generic
+}
+
+func newMapper(cfg MappingConfig, platform string) *mapper {
+	if platform == PlatformGeneric {
+		platform = ""
+	}
+	return &mapper{cfg: cfg, platform: platform}
+}
+
+// mapStats counts what one mapping call did.
+type mapStats struct {
+	spansMapped   int64
+	spansSkipped  int64
+	logsMapped    int64
+	logsSkipped   int64
+	truncated     int64
+	rawFallback   int64
+	interactions  int64
+	contentFailed int64
+}
+
+type resourceData struct {
+	res         pcommon.Resource
+	serviceName string
+	ident       [idCount]string
+	openlit     bool
+}
+
+// batch is the working state of one mapping call.
+type batch struct {
+	m         *mapper
+	stats     mapStats
+	resources []resourceData
+	spans     []spanData
+	traces    []pcommon.TraceID
+	byTrace   map[pcommon.TraceID][]int
+	bySpan    map[spanKey]int
+}
+
+type spanKey struct {
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+}
+
+// mapData maps traces and logs of one batch together: log events join their
+// span; events of a span that is not in the batch stand for that span.
+func (m *mapper) mapData(td ptrace.Traces, ld plog.Logs) ([]interaction, mapStats) {
+	b := &batch{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}}
+	b.addTraces(td)
+	b.addLogs(ld)
+	out := b.build()
+	b.stats.interactions = int64(len(out))
+	return out, b.stats
+}
+
+func (b *batch) addResource(res pcommon.Resource) int {
+	rd := resourceData{res: res}
+	res.Attributes().Range(func(k string, v pcommon.Value) bool {
+		switch k {
+		case "service.name":
+			rd.serviceName = v.AsString()
+		case "telemetry.sdk.name":
+			rd.openlit = v.Str() == "openlit"
+		default:
+			if id, ok := identKeys[k]; ok {
+				rd.ident[id] = v.AsString()
+			}
+		}
+		return true
+	})
+	b.resources = append(b.resources, rd)
+	return len(b.resources) - 1
+}
+
+func (b *batch) addTraces(td ptrace.Traces) {
+	if td.SpanCount() == 0 {
+		return
+	}
+	b.spans = slices.Grow(b.spans, td.SpanCount())
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		ri := b.addResource(rs.Resource())
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				b.spans = append(b.spans, spanData{})
+				sd := &b.spans[len(b.spans)-1]
+				extractSpan(spans.At(k), sd)
+				sd.res = ri
+				b.index(len(b.spans) - 1)
+			}
+		}
+	}
+}
+
+func (b *batch) index(i int) {
+	sd := &b.spans[i]
+	sd.order = i
+	if _, ok := b.byTrace[sd.traceID]; !ok {
+		b.traces = append(b.traces, sd.traceID)
+	}
+	b.byTrace[sd.traceID] = append(b.byTrace[sd.traceID], i)
+	b.bySpan[spanKey{sd.traceID, sd.spanID}] = i
+}
+
+// GenAI event names the mapping reads.
+const (
+	evDetails    = "gen_ai.client.inference.operation.details"
+	evSystem     = "gen_ai.system.message"
+	evUser       = "gen_ai.user.message"
+	evAssistant  = "gen_ai.assistant.message"
+	evTool       = "gen_ai.tool.message"
+	evChoice     = "gen_ai.choice"
+	evPrompt     = "gen_ai.content.prompt"
+	evCompletion = "gen_ai.content.completion"
+)
+
+func isContentEvent(name string) bool {
+	switch name {
+	case evDetails, evSystem, evUser, evAssistant, evTool, evChoice, evPrompt, evCompletion:
+		return true
+	}
+	return false
+}
+
+func (b *batch) addLogs(ld plog.Logs) {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		ri := -1
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				name := lr.EventName()
+				if name == "" {
+					if v, ok := lr.Attributes().Get("event.name"); ok {
+						name = v.Str()
+					}
+				}
+				if !isContentEvent(name) {
+					b.stats.logsSkipped++
+					continue
+				}
+				if ri < 0 {
+					ri = b.addResource(rl.Resource())
+				}
+				t := uint64(lr.Timestamp())
+				if t == 0 {
+					t = uint64(lr.ObservedTimestamp())
+				}
+				key := spanKey{lr.TraceID(), lr.SpanID()}
+				si, ok := b.bySpan[key]
+				if !ok {
+					// The span is not in this batch: its events stand for it.
+					b.spans = append(b.spans, spanData{traceID: key.trace, spanID: key.span, start: t, res: ri, role: roleLLM})
+					si = len(b.spans) - 1
+					b.index(si)
+				}
+				sd := &b.spans[si]
+				if !sd.hasAttrs && t < sd.start {
+					sd.start = t
+				}
+				sd.events = append(sd.events, eventData{name: name, time: t, attrs: lr.Attributes(), body: val{lr.Body(), true}})
+				b.stats.logsMapped++
+			}
+		}
+	}
+}
+
+// applyEvents lets events fill what the span's attributes lack (rule 8).
+func (b *batch) applyEvents(sd *spanData) {
+	for i := range sd.events {
+		ev := &sd.events[i]
+		var es spanData
+		ev.attrs.Range(func(k string, v pcommon.Value) bool {
+			es.readAttr(k, v)
+			return true
+		})
+		if ev.name == evDetails && ev.body.typ() == pcommon.ValueTypeMap {
+			ev.body.v.Map().Range(func(k string, v pcommon.Value) bool {
+				es.readAttr(k, v)
+				return true
+			})
+		}
+		sd.fillFrom(&es, ev.name == evDetails)
+	}
+}
+
+func (sd *spanData) fillFrom(es *spanData, content bool) {
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	sd.conv |= es.conv
+	fill(&sd.op, es.op)
+	fill(&sd.provider, es.provider)
+	fill(&sd.system, es.system)
+	fill(&sd.requestModel, es.requestModel)
+	fill(&sd.responseModel, es.responseModel)
+	fill(&sd.responseID, es.responseID)
+	fill(&sd.agentName, es.agentName)
+	fill(&sd.agentID, es.agentID)
+	if !sd.temperature.OK {
+		sd.temperature = es.temperature
+	}
+	if !sd.maxTokens.OK {
+		sd.maxTokens = es.maxTokens
+	}
+	if u := &sd.usage[usageGenAI]; !u.in.OK && !u.out.OK && !u.total.OK {
+		*u = es.usage[usageGenAI]
+	}
+	if !sd.finishReasonsVal.ok {
+		sd.finishReasonsVal = es.finishReasonsVal
+	}
+	for i := range sd.ident {
+		fill(&sd.ident[i], es.ident[i])
+	}
+	if content {
+		fillValue(&sd.scInput, es.scInput)
+		fillValue(&sd.scOutput, es.scOutput)
+		fillValue(&sd.scSystem, es.scSystem)
+		fillValue(&sd.scToolDefs, es.scToolDefs)
+	}
+}
+
+func fillValue(dst *val, src val) {
+	if !dst.ok {
+		*dst = src
+	}
+}
+
+// Content source labels of metadata.content_source.
+const (
+	srcSemconv     = "gen_ai.input/output.messages"
+	srcEvents128   = "v1.28 gen_ai.*.message/gen_ai.choice events"
+	srcEvents126   = "v1.26 gen_ai.content.* events"
+	srcDeprecated  = "v1.26 gen_ai.prompt/completion attributes"
+	srcOpenLLMetry = "openllmetry indexed"
+	srcOpenInf     = "openinference llm.*_messages"
+	srcOpenInfVal  = "openinference input/output.value"
+	srcVercel      = "vercel ai.*"
+	srcTraceloop   = "traceloop entity input/output"
+)
+
+// llmContent is the parsed content of one llm span.
+type llmContent struct {
+	input, output   []message
+	system          []string
+	inSrc, outSrc   string
+	toolDefs        []toolDef
+	finishFromOuput []string
+}
+
+func (b *batch) parseSemconv(v val) ([]message, bool) {
+	data := v.json()
+	if data == nil {
+		return nil, false
+	}
+	msgs, ok := parseMessages(data)
+	if !ok {
+		b.stats.rawFallback++
+		return []message{{parts: []part{{kind: partText, text: string(data)}}}}, true
+	}
+	return msgs, true
+}
+
+func (b *batch) legacy(s, role string) []message {
+	msgs, failed := parseLegacyContent(s, role)
+	if failed {
+		b.stats.rawFallback++
+	}
+	return msgs
+}
+
+// content parses the content of an llm span from the first source that has it.
+func (b *batch) content(sd *spanData) llmContent {
+	var c llmContent
+	set := func(dst *[]message, src *string, msgs []message, label string) {
+		if len(*dst) == 0 && len(msgs) > 0 {
+			*dst, *src = msgs, label
+		}
+	}
+	if msgs, ok := b.parseSemconv(sd.scInput); ok {
+		set(&c.input, &c.inSrc, withDefaultRole(msgs, "user"), srcSemconv)
+	}
+	if msgs, ok := b.parseSemconv(sd.scOutput); ok {
+		set(&c.output, &c.outSrc, withDefaultRole(msgs, "assistant"), srcSemconv)
+	}
+	set(&c.input, &c.inSrc, sd.ollPrompt.messages(), srcOpenLLMetry)
+	set(&c.output, &c.outSrc, sd.ollCompletion.messages(), srcOpenLLMetry)
+	set(&c.input, &c.inSrc, sd.oiInput.messages(), srcOpenInf)
+	set(&c.output, &c.outSrc, sd.oiOutput.messages(), srcOpenInf)
+	if sd.aiPromptMessages != "" && len(c.input) == 0 {
+		msgs, ok := parseMessages([]byte(sd.aiPromptMessages))
+		if !ok {
+			b.stats.rawFallback++
+			msgs = []message{{role: "user", parts: []part{{kind: partText, text: sd.aiPromptMessages}}}}
+		}
+		set(&c.input, &c.inSrc, msgs, srcVercel)
+	}
+	if len(c.output) == 0 && (sd.aiResponseText != "" || sd.aiResponseToolCalls != "") {
+		set(&c.output, &c.outSrc, b.vercelOutput(sd), srcVercel)
+	}
+	if sd.depPrompt != "" {
+		set(&c.input, &c.inSrc, b.legacy(sd.depPrompt, "user"), srcDeprecated)
+	}
+	if sd.depCompletion != "" {
+		set(&c.output, &c.outSrc, b.legacy(sd.depCompletion, "assistant"), srcDeprecated)
+	}
+	if len(c.input) == 0 || len(c.output) == 0 {
+		b.eventContent(sd, &c, set)
+	}
+	if msgs, ok := b.parseSemconv(sd.scSystem); ok {
+		for i := range msgs {
+			if t := msgs[i].textOf(); t != "" {
+				c.system = append(c.system, t)
+			}
+		}
+	}
+	c.toolDefs = b.toolDefs(sd)
+	return c
+}
+
+func withDefaultRole(msgs []message, role string) []message {
+	for i := range msgs {
+		if msgs[i].role == "" {
+			msgs[i].role = role
+		}
+	}
+	return msgs
+}
+
+func (b *batch) vercelOutput(sd *spanData) []message {
+	m := message{role: "assistant", finish: sd.aiFinishReason}
+	if sd.aiResponseText != "" {
+		m.parts = append(m.parts, part{kind: partText, text: sd.aiResponseText})
+	}
+	if sd.aiResponseToolCalls != "" {
+		var calls []jToolCall
+		if json.Unmarshal([]byte(sd.aiResponseToolCalls), &calls) != nil {
+			b.stats.rawFallback++
+		}
+		for i := range calls {
+			tc := &calls[i]
+			m.parts = append(m.parts, part{
+				kind: partToolCall,
+				id:   firstNonEmpty(tc.ToolCallID, tc.ID),
+				name: firstNonEmpty(tc.ToolName, tc.Name, tc.Function.Name),
+				args: jsonFromRaw(firstRaw(tc.Input, tc.Args, tc.Arguments, tc.Function.Arguments)),
+			})
+		}
+	}
+	return []message{m}
+}
+
+// eventContent reads v1.28 message events and v1.26 content events.
+func (b *batch) eventContent(sd *spanData, c *llmContent, set func(*[]message, *string, []message, string)) {
+	var in, out, legacyIn, legacyOut []message
+	for i := range sd.events {
+		ev := &sd.events[i]
+		switch ev.name {
+		case evSystem, evUser, evAssistant, evTool, evChoice:
+			m, ok := b.eventMessage(ev)
+			if !ok {
+				continue
+			}
+			if ev.name == evChoice {
+				out = append(out, m)
+			} else {
+				in = append(in, m)
+			}
+		case evPrompt:
+			if s := eventString(ev, "gen_ai.prompt"); s != "" {
+				legacyIn = append(legacyIn, b.legacy(s, "user")...)
+			}
+		case evCompletion:
+			if s := eventString(ev, "gen_ai.completion"); s != "" {
+				legacyOut = append(legacyOut, b.legacy(s, "assistant")...)
+			}
+		}
+	}
+	set(&c.input, &c.inSrc, in, srcEvents128)
+	set(&c.output, &c.outSrc, out, srcEvents128)
+	set(&c.input, &c.inSrc, legacyIn, srcEvents126)
+	set(&c.output, &c.outSrc, legacyOut, srcEvents126)
+}
+
+func eventString(ev *eventData, key string) string {
+	if v, ok := ev.attrs.Get(key); ok {
+		return v.AsString()
+	}
+	if ev.body.typ() == pcommon.ValueTypeStr {
+		return ev.body.v.Str()
+	}
+	return ""
+}
+
+var eventRoles = map[string]string{evSystem: "system", evUser: "user", evAssistant: "assistant", evTool: "tool", evChoice: "assistant"}
+
+// eventMessage decodes a v1.28 event: the body (log records) or the
+// attributes (span events) hold the message.
+func (b *batch) eventMessage(ev *eventData) (message, bool) {
+	var data []byte
+	switch ev.body.typ() {
+	case pcommon.ValueTypeMap:
+		data = appendValue(nil, ev.body.v)
+	case pcommon.ValueTypeStr:
+		data = []byte(ev.body.v.Str())
+	default:
+		data = appendMapJSON(nil, ev.attrs)
+	}
+	var jm jMessage
+	if err := json.Unmarshal(data, &jm); err != nil {
+		if ev.body.typ() == pcommon.ValueTypeStr && ev.body.v.Str() != "" {
+			b.stats.rawFallback++
+			return message{role: eventRoles[ev.name], parts: []part{{kind: partText, text: ev.body.v.Str()}}}, true
+		}
+		return message{}, false
+	}
+	if ev.name != evChoice {
+		jm.Role = eventRoles[ev.name]
+	}
+	m := fromJMessage(&jm)
+	if m.role == "" {
+		m.role = eventRoles[ev.name]
+	}
+	return m, true
+}
+
+func appendMapJSON(b []byte, m pcommon.Map) []byte {
+	v := pcommon.NewValueMap()
+	m.CopyTo(v.Map())
+	return appendValue(b, v)
+}
+
+type jToolDef struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Function    *struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"function"`
+}
+
+func (d *jToolDef) def() toolDef {
+	if d.Function != nil && d.Function.Name != "" {
+		return toolDef{d.Function.Name, d.Function.Description}
+	}
+	return toolDef{d.Name, d.Description}
+}
+
+// toolDefs reads the tool definitions offered to the model.
+func (b *batch) toolDefs(sd *spanData) []toolDef {
+	defs := slices.Clone(sd.ollFunctions)
+	if data := sd.scToolDefs.json(); data != nil {
+		var jd []jToolDef
+		if json.Unmarshal(data, &jd) == nil {
+			for i := range jd {
+				defs = append(defs, jd[i].def())
+			}
+		}
+	}
+	one := func(s string) {
+		var jd jToolDef
+		if json.Unmarshal([]byte(s), &jd) == nil {
+			defs = append(defs, jd.def())
+		}
+	}
+	for _, s := range sd.oiTools {
+		one(s)
+	}
+	switch sd.aiTools.typ() {
+	case pcommon.ValueTypeSlice:
+		for i := 0; i < sd.aiTools.v.Slice().Len(); i++ {
+			one(sd.aiTools.v.Slice().At(i).AsString())
+		}
+	case pcommon.ValueTypeStr:
+		one(sd.aiTools.v.Str())
+	}
+	return defs
+}
+
+// build assembles the interactions of every trace in the batch.
+func (b *batch) build() []interaction {
+	for i := range b.spans {
+		sd := &b.spans[i]
+		if len(sd.events) > 0 {
+			b.applyEvents(sd)
+		}
+		if sd.role == roleNone {
+			sd.classify()
+		}
+		if b.resources[sd.res].openlit {
+			sd.conv |= convOpenLIT
+		}
+	}
+	var out []interaction
+	used := make([]bool, len(b.spans))
+	for _, tid := range b.traces {
+		idx := b.byTrace[tid]
+		roots := b.roots(idx)
+		for _, r := range roots {
+			ix, ok := b.buildInteraction(r.root, r.members, used)
+			if ok {
+				out = append(out, ix)
+			}
+		}
+	}
+	for i := range b.spans {
+		if !used[i] && b.spans[i].hasAttrs {
+			b.stats.spansSkipped++
+		}
+	}
+	return out
+}
+
+type rootGroup struct {
+	root    int
+	members []int // every span under root, root first, then by start time
+}
+
+// roots finds the interaction roots of one trace: the topmost ancestor (in
+// this batch) of every llm span.
+func (b *batch) roots(idx []int) []rootGroup {
+	parentOf := func(i int) int {
+		sd := &b.spans[i]
+		if sd.parentID.IsEmpty() {
+			return -1
+		}
+		if p, ok := b.bySpan[spanKey{sd.traceID, sd.parentID}]; ok && p != i {
+			return p
+		}
+		return -1
+	}
+	top := make(map[int]int, len(idx))
+	var topOf func(i, depth int) int
+	topOf = func(i, depth int) int {
+		if t, ok := top[i]; ok {
+			return t
+		}
+		p := parentOf(i)
+		t := i
+		if p >= 0 && depth < 512 { // depth bound guards against parent cycles
+			t = topOf(p, depth+1)
+		}
+		top[i] = t
+		return t
+	}
+	groups := map[int]*rootGroup{}
+	var order []int
+	for _, i := range idx {
+		if b.spans[i].role != roleLLM {
+			continue
+		}
+		t := topOf(i, 0)
+		if _, ok := groups[t]; !ok {
+			groups[t] = &rootGroup{root: t}
+			order = append(order, t)
+		}
+	}
+	for _, i := range idx {
+		t := topOf(i, 0)
+		if g, ok := groups[t]; ok && i != t {
+			g.members = append(g.members, i)
+		}
+	}
+	out := make([]rootGroup, 0, len(order))
+	for _, t := range order {
+		g := groups[t]
+		slices.SortStableFunc(g.members, func(x, y int) int {
+			return cmpUint(b.spans[x].start, b.spans[y].start)
+		})
+		g.members = append([]int{t}, g.members...)
+		out = append(out, *g)
+	}
+	slices.SortStableFunc(out, func(x, y rootGroup) int { return cmpUint(b.spans[x.root].start, b.spans[y.root].start) })
+	return out
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (b *batch) buildInteraction(root int, members []int, used []bool) (interaction, bool) {
+	var llms, tools, agents []int
+	var conv convention
+	for _, i := range members {
+		sd := &b.spans[i]
+		switch sd.role {
+		case roleLLM:
+			llms = append(llms, i)
+		case roleTool:
+			tools = append(tools, i)
+		case roleAgent:
+			agents = append(agents, i)
+		}
+		if sd.role != roleNone {
+			conv |= sd.conv
+		}
+	}
+	if len(llms) == 0 {
+		return interaction{}, false
+	}
+	for _, i := range members {
+		used[i] = true
+		if b.spans[i].hasAttrs {
+			b.stats.spansMapped++
+		}
+	}
+	rs := &b.spans[root]
+	res := &b.resources[rs.res]
+	ix := interaction{traceID: rs.traceID}
+	md := &ix.Meta
+
+	contents := make([]llmContent, len(llms))
+	for k, i := range llms {
+		contents[k] = b.content(&b.spans[i])
+	}
+
+	// identities and context: spans in order (root first), then the resource
+	lookup := func(chain []int) string {
+		for _, id := range chain {
+			for _, i := range members {
+				if v := b.spans[i].ident[id]; v != "" {
+					return v
+				}
+			}
+			if v := res.ident[id]; v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	ix.UserID = lookup(userIDChain)
+	ix.SessionID = lookup(sessionIDChain)
+	ix.ConversationID = lookup([]int{idConversationID})
+	if ix.ConversationID == "" {
+		ix.ConversationID = ix.SessionID
+	}
+	md.Environment = lookup(envChain)
+	md.UserAgent = lookup([]int{idUserAgent})
+	md.IPAddress = lookup([]int{idClientAddress})
+
+	ix.AgentID = b.agentID(members, agents, res)
+	for _, i := range append(slices.Clone(agents), members...) {
+		if v := b.spans[i].agentID; v != "" {
+			md.AgentInternalID = v
+			break
+		}
+	}
+
+	// timing
+	md.Timestamp = rs.start
+	if rs.end != 0 && rs.end >= rs.start && rs.start != 0 {
+		md.ResponseTimeMS = someInt(int64((rs.end - rs.start) / 1e6))
+	}
+	md.TraceID = hex.EncodeToString(rs.traceID[:])
+	md.RootSpanID = hex.EncodeToString(rs.spanID[:])
+	md.ServiceName = res.serviceName
+
+	// platform
+	md.Platform = b.m.platform
+	if md.Platform == "" {
+		for _, cn := range conventionNames {
+			if conv&cn.c != 0 {
+				md.Platform = cn.name
+				break
+			}
+		}
+		if md.Platform == "" {
+			md.Platform = conventionNames[len(conventionNames)-1].name
+		}
+	}
+
+	// llm calls
+	md.LLMCallCount = len(llms)
+	md.ResponseIDs = []string{}
+	md.FinishReasons = []string{}
+	md.ContentSource = []string{}
+	var in, out, total int64
+	var hasUsage bool
+	for k, i := range llms {
+		sd := &b.spans[i]
+		if u, ok := sd.tokens(); ok {
+			hasUsage = true
+			in += u.in.V
+			out += u.out.V
+			total += u.total.V
+		}
+		if sd.cost.OK {
+			md.CostUSD = someFloat(md.CostUSD.V + sd.cost.V)
+		}
+		if sd.responseID != "" {
+			md.ResponseIDs = append(md.ResponseIDs, sd.responseID)
+		}
+		md.FinishReasons = append(md.FinishReasons, sd.finishReasonList(&contents[k])...)
+		for _, s := range []string{contents[k].inSrc, contents[k].outSrc} {
+			if s != "" && !slices.Contains(md.ContentSource, s) {
+				md.ContentSource = append(md.ContentSource, s)
+			}
+		}
+		if sd.temperature.OK {
+			md.Temperature = sd.temperature
+		}
+		if sd.maxTokens.OK && sd.maxTokens.V >= 0 {
+			md.MaxTokens = sd.maxTokens
+		}
+		if p := sd.invocation(); p != nil {
+			if !sd.temperature.OK && p.Temperature != nil {
+				md.Temperature = someFloat(*p.Temperature)
+			}
+			if !sd.maxTokens.OK {
+				if mt := p.maxTokens(); mt.OK && mt.V >= 0 {
+					md.MaxTokens = mt
+				}
+			}
+		}
+	}
+	if hasUsage {
+		md.InputTokens, md.OutputTokens = someInt(in), someInt(out)
+		md.TokensUsed = someInt(total)
+	}
+	last := &b.spans[llms[len(llms)-1]]
+	md.RequestModel = last.requestModelOf()
+	md.Model = firstNonEmpty(last.responseModel, md.RequestModel)
+	for k := len(llms) - 1; k >= 0 && md.ModelProvider == ""; k-- {
+		md.ModelProvider = normalizeProvider(b.spans[llms[k]].providerOf())
+	}
+	for _, i := range agents {
+		if md.ModelProvider != "" {
+			break
+		}
+		md.ModelProvider = normalizeProvider(b.spans[i].providerOf())
+	}
+
+	// prompt and response
+	ix.Prompt, ix.Response = b.promptResponse(contents, rs, agents)
+	ix.ToolCalls = b.toolCalls(tools, contents)
+	b.limit(&ix)
+	md.Custom = b.customFields(members, res)
+	return ix, true
+}
+
+// agentID resolves agentId by SPEC section 4 rule 3.
+func (b *batch) agentID(members, agents []int, res *resourceData) string {
+	if b.m.cfg.AgentID != "" {
+		return b.m.cfg.AgentID
+	}
+	for _, k := range b.m.cfg.AgentIDAttributes {
+		for _, i := range members {
+			if !b.spans[i].hasAttrs {
+				continue
+			}
+			if v, ok := b.spans[i].attrs.Get(k); ok && v.AsString() != "" {
+				return v.AsString()
+			}
+		}
+		if v, ok := res.res.Attributes().Get(k); ok && v.AsString() != "" {
+			return v.AsString()
+		}
+	}
+	ordered := append(slices.Clone(agents), members...)
+	for _, i := range ordered {
+		sd := &b.spans[i]
+		if v := firstNonEmpty(sd.agentName, sd.oiAgentName); v != "" {
+			return v
+		}
+	}
+	for _, i := range ordered {
+		if v := b.spans[i].functionID; v != "" {
+			return v
+		}
+	}
+	for _, i := range ordered {
+		sd := &b.spans[i]
+		if sd.kind == "agent" && sd.entityName != "" {
+			return sd.entityName
+		}
+	}
+	if res.serviceName != "" {
+		return res.serviceName
+	}
+	return "unknown_service"
+}
+
+func (sd *spanData) tokens() (tokenUsage, bool) {
+	for _, u := range sd.usage {
+		if u.in.OK || u.out.OK || u.total.OK {
+			if !u.total.OK || u.in.OK || u.out.OK {
+				u.total = someInt(u.in.V + u.out.V)
+			}
+			return u, true
+		}
+	}
+	return tokenUsage{}, false
+}
+
+func (sd *spanData) finishReasonList(c *llmContent) []string {
+	var out []string
+	switch v := sd.finishReasonsVal.v; sd.finishReasonsVal.typ() {
+	case pcommon.ValueTypeSlice:
+		for i := 0; i < v.Slice().Len(); i++ {
+			out = append(out, v.Slice().At(i).AsString())
+		}
+		return out
+	case pcommon.ValueTypeStr:
+		if s := v.Str(); s != "" {
+			if strings.HasPrefix(s, "[") {
+				if json.Unmarshal([]byte(s), &out) == nil {
+					return out
+				}
+			}
+			return []string{s}
+		}
+	}
+	if sd.aiFinishReason != "" {
+		return []string{sd.aiFinishReason}
+	}
+	for i := range c.output {
+		if f := c.output[i].finish; f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+type invocationParams struct {
+	Model               string   `json:"model"`
+	Temperature         *float64 `json:"temperature"`
+	MaxTokens           *int64   `json:"max_tokens"`
+	MaxOutputTokens     *int64   `json:"max_output_tokens"`
+	MaxCompletionTokens *int64   `json:"max_completion_tokens"`
+}
+
+func (p *invocationParams) maxTokens() optInt {
+	for _, v := range []*int64{p.MaxTokens, p.MaxOutputTokens, p.MaxCompletionTokens} {
+		if v != nil {
+			return someInt(*v)
+		}
+	}
+	return optInt{}
+}
+
+func (sd *spanData) invocation() *invocationParams {
+	if sd.invocationParams == "" {
+		return nil
+	}
+	var p invocationParams
+	if json.Unmarshal([]byte(sd.invocationParams), &p) != nil {
+		return nil
+	}
+	return &p
+}
+
+func (sd *spanData) requestModelOf() string {
+	if sd.requestModel != "" {
+		return sd.requestModel
+	}
+	if p := sd.invocation(); p != nil {
+		return p.Model
+	}
+	return ""
+}
+
+func (sd *spanData) providerOf() string {
+	return firstNonEmpty(sd.provider, sd.system, sd.llmProvider, sd.llmSystem, sd.aiProvider)
+}
+
+var providerAliases = map[string]string{
+	"azure_openai": "azure.ai.openai", "az.ai.openai": "azure.ai.openai", "azure-openai": "azure.ai.openai", "azure": "azure.ai.openai",
+	"az.ai.inference": "azure.ai.inference",
+	"bedrock":         "aws.bedrock", "aws_bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "amazon_bedrock": "aws.bedrock",
+	"vertex_ai": "gcp.vertex_ai", "vertexai": "gcp.vertex_ai", "google.vertex": "gcp.vertex_ai", "vertex": "gcp.vertex_ai",
+	"gemini": "gcp.gemini", "google.generative-ai": "gcp.gemini", "google": "gcp.gemini", "google_genai": "gcp.gemini",
+	"mistral": "mistral_ai", "mistralai": "mistral_ai",
+	"xai": "x_ai", "grok": "x_ai",
+	"watsonx": "ibm.watsonx.ai",
+}
+
+// normalizeProvider lower-cases a provider and folds known aliases, such as
+// the AI SDK's "openai.responses" or "anthropic.messages".
+func normalizeProvider(p string) string {
+	p = strings.ToLower(strings.TrimSpace(p))
+	if p == "" {
+		return ""
+	}
+	if a, ok := providerAliases[p]; ok {
+		return a
+	}
+	switch p {
+	case "azure.ai.openai", "azure.ai.inference", "aws.bedrock", "gcp.vertex_ai", "gcp.gemini", "gcp.gen_ai", "ibm.watsonx.ai":
+		return p
+	}
+	if head, _, ok := strings.Cut(p, "."); ok {
+		if a, ok := providerAliases[head]; ok {
+			return a
+		}
+		if strings.HasPrefix(p, "google.vertex") {
+			return "gcp.vertex_ai"
+		}
+		return head
+	}
+	return p
+}
+
+// promptResponse applies rule 4, falling back to the root's or agents'
+// own input and output when the llm spans carry no content.
+func (b *batch) promptResponse(contents []llmContent, root *spanData, agents []int) (string, string) {
+	var prompt, response string
+	if len(contents) > 0 {
+		first := &contents[0]
+		if b.m.cfg.Prompt == PromptConversation {
+			prompt = transcript(first)
+		} else {
+			prompt = lastUserText(first.input)
+		}
+	}
+	for k := len(contents) - 1; k >= 0 && response == ""; k-- {
+		for i := range contents[k].output {
+			if t := contents[k].output[i].textOf(); t != "" {
+				response = t
+				break
+			}
+		}
+	}
+	if prompt != "" && response != "" {
+		return prompt, response
+	}
+	candidates := append([]int{}, agents...)
+	for _, i := range candidates {
+		in, out := b.agentIO(&b.spans[i])
+		if prompt == "" {
+			prompt = in
+		}
+		if response == "" {
+			response = out
+		}
+	}
+	if prompt == "" || response == "" {
+		in, out := b.agentIO(root)
+		prompt = firstNonEmpty(prompt, in)
+		response = firstNonEmpty(response, out)
+	}
+	return prompt, response
+}
+
+func lastUserText(msgs []message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].role == "user" || msgs[i].role == "human" {
+			if t := msgs[i].textOf(); t != "" {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// transcript renders the whole input, one "role: text" line per message.
+func transcript(c *llmContent) string {
+	var sb strings.Builder
+	line := func(role, text string) {
+		if sb.Len() > 0 {
+			sb.WriteByte('\n')
+		}
+		sb.WriteString(role)
+		sb.WriteString(": ")
+		sb.WriteString(text)
+	}
+	for _, s := range c.system {
+		line("system", s)
+	}
+	for i := range c.input {
+		m := &c.input[i]
+		text := m.textOf()
+		if text == "" {
+			var parts []string
+			for _, p := range m.parts {
+				switch p.kind {
+				case partToolCall:
+					parts = append(parts, p.name+"("+string(p.args)+")")
+				case partToolResult:
+					parts = append(parts, string(p.args))
+				}
+			}
+			text = strings.Join(parts, " ")
+		}
+		line(firstNonEmpty(m.role, "user"), text)
+	}
+	return sb.String()
+}
+
+// agentIO reads the input and output an agent or workflow span records itself.
+func (b *batch) agentIO(sd *spanData) (in, out string) {
+	if msgs, ok := b.parseSemconv(sd.scInput); ok {
+		in = lastUserText(withDefaultRole(msgs, "user"))
+	}
+	if msgs, ok := b.parseSemconv(sd.scOutput); ok {
+		for i := range msgs {
+			if t := msgs[i].textOf(); t != "" {
+				out = t
+				break
+			}
+		}
+	}
+	if in == "" && sd.aiPrompt != "" {
+		var p struct {
+			Prompt   json.RawMessage `json:"prompt"`
+			Messages json.RawMessage `json:"messages"`
+		}
+		if json.Unmarshal([]byte(sd.aiPrompt), &p) == nil {
+			if len(p.Prompt) > 0 && p.Prompt[0] == '"' {
+				_ = json.Unmarshal(p.Prompt, &in)
+			} else if msgs, ok := parseMessages(firstRaw(p.Prompt, p.Messages)); ok {
+				in = lastUserText(msgs)
+			}
+		}
+	}
+	out = firstNonEmpty(out, sd.aiResponseText)
+	in = firstNonEmpty(in, textValue(sd.inputValue), unwrapEntityText(sd.entityInput))
+	out = firstNonEmpty(out, textValue(sd.outputValue), unwrapEntityText(sd.entityOutput))
+	return in, out
+}
+
+// textValue reads OpenInference input.value / output.value: plain text, a
+// JSON string, or JSON messages.
+func textValue(s string) string {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return ""
+	}
+	switch t[0] {
+	case '"':
+		var out string
+		if json.Unmarshal([]byte(t), &out) == nil {
+			return out
+		}
+	case '[', '{':
+		if msgs, ok := parseMessages([]byte(t)); ok {
+			if u := lastUserText(msgs); u != "" {
+				return u
+			}
+			for i := len(msgs) - 1; i >= 0; i-- {
+				if x := msgs[i].textOf(); x != "" {
+					return x
+				}
+			}
+		}
+	}
+	return s
+}
+
+// unwrapEntityText reads traceloop.entity.input/output as text.
+func unwrapEntityText(s string) string {
+	if s == "" {
+		return ""
+	}
+	v := unwrapEntity(s)
+	if len(v) > 0 && v[0] == '"' {
+		var out string
+		if json.Unmarshal(v, &out) == nil {
+			return out
+		}
+	}
+	return string(v)
+}
+
+// unwrapEntity reads traceloop's {"args":[...],"kwargs":{...}} wrapping.
+func unwrapEntity(s string) rawJSON {
+	v := jsonFromText(s)
+	if len(v) == 0 {
+		// a JSON string or scalar, not an object
+		t := strings.TrimSpace(s)
+		if json.Valid([]byte(t)) {
+			return rawJSON(t)
+		}
+		return v
+	}
+	if v[0] != '{' {
+		return v
+	}
+	var w struct {
+		Args   []json.RawMessage `json:"args"`
+		Kwargs map[string]json.RawMessage
+	}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(v, &probe) != nil || len(probe) > 2 {
+		return v
+	}
+	_, hasArgs := probe["args"]
+	kw, hasKwargs := probe["kwargs"]
+	if !hasArgs && !hasKwargs {
+		return v
+	}
+	_ = json.Unmarshal(v, &w)
+	switch {
+	case len(w.Args) == 0 && hasKwargs:
+		return rawJSON(kw)
+	case len(w.Kwargs) == 0 && len(w.Args) == 1:
+		return jsonFromRaw(w.Args[0])
+	case len(w.Kwargs) == 0:
+		out, _ := json.Marshal(w.Args)
+		return out
+	}
+	return v
+}
+
+// toolCalls applies rule 5.
+func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
+	defs := map[string]string{}
+	results := map[string]rawJSON{}
+	for k := range contents {
+		for _, d := range contents[k].toolDefs {
+			if d.name != "" && d.description != "" {
+				if _, ok := defs[d.name]; !ok {
+					defs[d.name] = d.description
+				}
+			}
+		}
+		for i := range contents[k].input {
+			for _, p := range contents[k].input[i].parts {
+				if p.kind == partToolResult && p.id != "" {
+					results[p.id] = p.args
+				}
+			}
+		}
+	}
+	out := make([]toolCall, 0, len(tools))
+	matched := make([]bool, len(tools))
+	for _, i := range tools {
+		sd := &b.spans[i]
+		name := firstNonEmpty(sd.toolName, sd.entityName, strings.TrimPrefix(sd.name, "execute_tool "))
+		tc := toolCall{Name: name, Description: firstNonEmpty(sd.toolDesc, defs[name]), Success: !sd.error}
+		switch {
+		case sd.toolArgs.ok:
+			tc.Input = jsonFromValue(sd.toolArgs.v)
+		case sd.entityInput != "":
+			tc.Input = unwrapEntity(sd.entityInput)
+		case sd.inputValue != "":
+			tc.Input = jsonFromText(sd.inputValue)
+		}
+		switch {
+		case sd.toolResult.ok:
+			tc.Output = jsonFromValue(sd.toolResult.v)
+		case sd.entityOutput != "":
+			tc.Output = unwrapEntity(sd.entityOutput)
+		case sd.outputValue != "":
+			tc.Output = jsonFromText(sd.outputValue)
+		}
+		if sd.end >= sd.start && sd.end != 0 {
+			tc.ExecutionMS = someInt(int64((sd.end - sd.start) / 1e6))
+		}
+		out = append(out, tc)
+	}
+
+	// requested calls: llm outputs, and the current turn's history
+	var requested []part
+	seen := map[string]bool{}
+	add := func(p part) {
+		key := p.id
+		if key == "" {
+			key = p.name + "\x00" + string(p.args)
+		}
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		requested = append(requested, p)
+	}
+	for k := range contents {
+		in := contents[k].input
+		start := 0
+		for i := len(in) - 1; i >= 0; i-- {
+			if (in[i].role == "user" || in[i].role == "human") && in[i].hasTextPart() {
+				start = i + 1
+				break
+			}
+		}
+		for i := start; i < len(in); i++ {
+			for _, p := range in[i].parts {
+				if p.kind == partToolCall {
+					add(p)
+				}
+			}
+		}
+		for i := range contents[k].output {
+			for _, p := range contents[k].output[i].parts {
+				if p.kind == partToolCall {
+					add(p)
+				}
+			}
+		}
+	}
+	pending := requested[:0:0]
+	for _, p := range requested {
+		found := false
+		if p.id != "" {
+			for t, i := range tools {
+				if !matched[t] && b.spans[i].toolCallID == p.id {
+					matched[t], found = true, true
+					fillInput(&out[t], p)
+					break
+				}
+			}
+		}
+		if !found {
+			pending = append(pending, p)
+		}
+	}
+	for _, p := range pending {
+		found := false
+		for t := range tools {
+			if !matched[t] && out[t].Name == p.name {
+				matched[t], found = true, true
+				fillInput(&out[t], p)
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		tc := toolCall{Name: p.name, Description: defs[p.name], Input: p.args, Success: true}
+		if p.id != "" {
+			tc.Output = results[p.id]
+		}
+		out = append(out, tc)
+	}
+	return out
+}
+
+func fillInput(tc *toolCall, p part) {
+	if len(tc.Input) == 0 {
+		tc.Input = p.args
+	}
+}
+
+// limit truncates prompt, response and tool input/output to max_field_bytes.
+func (b *batch) limit(ix *interaction) {
+	limit := b.m.cfg.MaxFieldBytes
+	if limit <= 0 {
+		return
+	}
+	cut := func(s *string) {
+		if len(*s) > limit {
+			*s = truncateUTF8(*s, limit)
+			ix.Meta.Truncated = true
+			b.stats.truncated++
+		}
+	}
+	cut(&ix.Prompt)
+	cut(&ix.Response)
+	cutRaw := func(r *rawJSON) {
+		if len(*r) > limit {
+			*r = appendString(nil, truncateUTF8(string(*r), limit))
+			ix.Meta.Truncated = true
+			b.stats.truncated++
+		}
+	}
+	for i := range ix.ToolCalls {
+		cutRaw(&ix.ToolCalls[i].Input)
+		cutRaw(&ix.ToolCalls[i].Output)
+	}
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// customFields copies mapping.metadata_attributes (spans first, then resource).
+func (b *batch) customFields(members []int, res *resourceData) []customField {
+	var out []customField
+	for _, k := range b.m.cfg.MetadataAttributes {
+		found := false
+		for _, i := range members {
+			sd := &b.spans[i]
+			if !sd.hasAttrs {
+				continue
+			}
+			if v, ok := sd.attrs.Get(k); ok {
+				out = append(out, customField{k, v})
+				found = true
+				break
+			}
+		}
+		if !found {
+			if v, ok := res.res.Attributes().Get(k); ok {
+				out = append(out, customField{k, v})
+			}
+		}
+	}
+	return out
+}

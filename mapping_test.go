@@ -1,0 +1,94 @@
+package precogxexporter
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+func loadTraces(t testing.TB, name string) ptrace.Traces {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(data)
+	require.NoError(t, err)
+	return td
+}
+
+func loadLogs(t testing.TB, name string) plog.Logs {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(data)
+	require.NoError(t, err)
+	return ld
+}
+
+// batchJSON encodes interactions the way a batch request carries them.
+func batchJSON(ixs []interaction) []byte {
+	b := []byte(`{"interactions":[`)
+	for i := range ixs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendInteraction(b, &ixs[i])
+	}
+	return append(b, ']', '}')
+}
+
+func defaultMapper() *mapper {
+	return newMapper(createDefaultConfig().(*Config).Mapping, PlatformGeneric)
+}
+
+// assertJSONEqual compares JSON documents by value, after checking that the
+// produced one is valid JSON at all.
+func assertJSONEqual(t *testing.T, want, got []byte) {
+	t.Helper()
+	require.True(t, json.Valid(got), "produced invalid JSON: %s", got)
+	var w, g any
+	require.NoError(t, json.Unmarshal(want, &w))
+	require.NoError(t, json.Unmarshal(got, &g))
+	if !assert.Equal(t, w, g) {
+		t.Logf("got: %s", got)
+	}
+}
+
+// TestSharedSamples maps every shared GenAI sample to its expected payload.
+func TestSharedSamples(t *testing.T) {
+	tests := []struct {
+		name     string
+		traces   string
+		logs     string
+		expected string
+	}{
+		{"a semconv latest agent", "genai/a_semconv_latest_agent.traces.json", "", "expected_a.json"},
+		{"a2 operation details log alone", "", "genai/a2_semconv_inference_operation_details.logs.json", "expected_a2.json"},
+		{"a with a2 deduplicated", "genai/a_semconv_latest_agent.traces.json", "genai/a2_semconv_inference_operation_details.logs.json", "expected_a.json"},
+		{"b v1.26 span events", "genai/b_semconv_v126_span_events.traces.json", "", "expected_b.json"},
+		{"c v1.28 log events", "genai/c_semconv_v128_log_events.traces.json", "genai/c_semconv_v128_log_events.logs.json", "expected_c.json"},
+		{"d openllmetry", "genai/d_openllmetry_indexed.traces.json", "", "expected_d.json"},
+		{"e openinference", "genai/e_openinference.traces.json", "", "expected_e.json"},
+		{"f vercel ai sdk", "genai/f_vercel_ai_sdk.traces.json", "", "expected_f.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			td, ld := ptrace.NewTraces(), plog.NewLogs()
+			if tt.traces != "" {
+				td = loadTraces(t, tt.traces)
+			}
+			if tt.logs != "" {
+				ld = loadLogs(t, tt.logs)
+			}
+			ixs, _ := defaultMapper().mapData(td, ld)
+			want, err := os.ReadFile(filepath.Join("testdata", "genai", tt.expected))
+			require.NoError(t, err)
+			assertJSONEqual(t, want, batchJSON(ixs))
+		})
+	}
+}
