@@ -46,7 +46,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) .
 
 demo: build
-	./examples/demo/run.sh
+	$(GO) run ./examples/demo
 
 clean:
 	rm -rf $(BIN) _build

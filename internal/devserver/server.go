@@ -1,0 +1,684 @@
+// Package devserver is a local stand-in for the PrecogX ingestion API. It
+// checks the wire format on its own (JSON Schema, limits, auth, rate limits)
+// without importing the exporter, keeps what it accepts for inspection, and
+// can inject faults for retry and resilience tests.
+package devserver
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/zstd"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/time/rate"
+)
+
+// Defaults for Options.
+const (
+	DefaultKey          = "dev-key"
+	DefaultMaxBatch     = 1000
+	DefaultMaxBodyBytes = 10 << 20
+)
+
+// Tier names accepted in Options.Keys.
+const (
+	TierFree       = "free"
+	TierPro        = "pro"
+	TierEnterprise = "enterprise"
+	TierUnlimited  = "unlimited"
+	TierRevoked    = "revoked"
+)
+
+type tier struct {
+	perMinute, burst int // 0: unlimited
+	revoked          bool
+}
+
+var tiers = map[string]tier{
+	TierFree:       {perMinute: 100, burst: 200},
+	TierPro:        {perMinute: 1000, burst: 2000},
+	TierEnterprise: {perMinute: 5000, burst: 10000},
+	TierUnlimited:  {},
+	TierRevoked:    {revoked: true},
+}
+
+var platforms = map[string]bool{"flowise": true, "n8n": true, "dify": true, "custom": true}
+
+// Options configures a Server. Zero values take the documented defaults.
+type Options struct {
+	Keys         map[string]string // API key -> tier; empty means {DefaultKey: TierUnlimited}
+	SchemaPath   string            // JSON Schema override; default is the embedded one
+	StorePath    string            // optional JSONL file, appended to per accepted request
+	MaxBatch     int               // max interactions per batch (DefaultMaxBatch)
+	MaxBodyBytes int64             // max body size, compressed and decompressed (DefaultMaxBodyBytes)
+	Faults       Faults
+	Clock        func() time.Time // time.Now by default; drives windows and rate limits
+	Logf         func(format string, args ...any)
+}
+
+// Stored is one accepted interaction.
+type Stored struct {
+	ID          string          `json:"id"`
+	ReceivedAt  time.Time       `json:"receivedAt"`
+	Path        string          `json:"path"`
+	Platform    string          `json:"platform"` // "generic" or the integration name
+	Interaction json.RawMessage `json:"interaction"`
+}
+
+// Stats counts answered API requests (everything but the inspection, health
+// and admin endpoints) by status code.
+type Stats struct {
+	Requests             map[int]int64 `json:"requests"`
+	InteractionsAccepted int64         `json:"interactions_accepted"`
+	BytesReceived        int64         `json:"bytes_received"`      // request bodies as sent (compressed)
+	ConnectionsDropped   int64         `json:"connections_dropped"` // injected resets: no status to count
+}
+
+// Server is the devserver; it is an http.Handler.
+type Server struct {
+	opts   Options
+	schema *jsonschema.Schema
+	store  *os.File
+
+	mu       sync.Mutex
+	items    []Stored
+	stats    Stats
+	limiters map[string]*rate.Limiter
+	faults   faultState
+}
+
+// New validates opts, compiles the schema and opens the store.
+func New(opts Options) (*Server, error) {
+	if len(opts.Keys) == 0 {
+		opts.Keys = map[string]string{DefaultKey: TierUnlimited}
+	}
+	for _, t := range opts.Keys { // the error names the tier only: keys are secrets
+		if _, ok := tiers[t]; !ok {
+			return nil, fmt.Errorf("unknown tier %q (want one of %s)", t, strings.Join(sortedTiers(), ", "))
+		}
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if err := opts.Faults.Validate(); err != nil {
+		return nil, err
+	}
+	sch, err := compileSchema(opts.SchemaPath)
+	if err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	s := &Server{opts: opts, schema: sch, limiters: map[string]*rate.Limiter{}, stats: Stats{Requests: map[int]int64{}}}
+	if opts.StorePath != "" {
+		if s.store, err = os.OpenFile(opts.StorePath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	s.setFaultsLocked(opts.Faults)
+	return s, nil
+}
+
+// Close closes the JSONL store, if any.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store == nil {
+		return nil
+	}
+	err := s.store.Close()
+	s.store = nil
+	return err
+}
+
+// Interactions returns a copy of the accepted interactions in arrival order.
+func (s *Server) Interactions() []Stored {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Stored, len(s.items))
+	for i, it := range s.items {
+		it.Interaction = bytes.Clone(it.Interaction)
+		out[i] = it
+	}
+	return out
+}
+
+// Reset forgets the stored interactions, the stats and the rate-limit state.
+// Faults and the JSONL file are kept.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items = nil
+	s.stats = Stats{Requests: map[int]int64{}}
+	s.limiters = map[string]*rate.Limiter{}
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Requests = make(map[int]int64, len(s.stats.Requests))
+	for k, v := range s.stats.Requests {
+		st.Requests[k] = v
+	}
+	return st
+}
+
+// apiError is an error answer; details is omitted from JSON when nil.
+type apiError struct {
+	status        int
+	code, message string
+	details       any
+}
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// recorder captures what was answered, for stats and the log line.
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	code    string
+	note    string
+	dropped bool
+}
+
+func (w *recorder) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the Hijacker underneath.
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // keep stored interactions byte-comparable
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	if r, ok := w.(*recorder); ok {
+		r.code = e.code
+	}
+	type body struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details any    `json:"details,omitempty"`
+	}
+	writeJSON(w, e.status, map[string]body{"error": {e.code, e.message, e.details}})
+}
+
+// allowMethod answers 405 unless r uses one of methods.
+func allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeError(w, errorf(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "%s is not allowed on %s", r.Method, r.URL.Path))
+	return false
+}
+
+// ServeHTTP routes by hand so that 404 and 405 answers use the API error shape.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch p := r.URL.Path; p {
+	case "/healthz":
+		if allowMethod(w, r, http.MethodGet, http.MethodHead) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, "ok")
+		}
+	case "/api/v1/stats":
+		if allowMethod(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, s.Stats())
+		}
+	case "/api/v1/interactions":
+		s.serveInteractions(w, r)
+	case "/admin/faults":
+		s.serveFaults(w, r)
+	default:
+		rec := &recorder{ResponseWriter: w}
+		defer s.account(rec, r) // deferred: drop may panic with http.ErrAbortHandler
+		platform, batch, ok := route(p)
+		switch {
+		case !ok:
+			writeError(rec, errorf(http.StatusNotFound, "NOT_FOUND", "no route for %s", p))
+		case allowMethod(rec, r, http.MethodPost):
+			s.serveAPI(rec, r, platform, batch)
+		}
+	}
+}
+
+func route(p string) (platform string, batch, ok bool) {
+	switch p {
+	case "/api/v1/telemetry/ingest":
+		return "generic", false, true
+	case "/api/v1/telemetry/batch":
+		return "generic", true, true
+	}
+	if rest, found := strings.CutPrefix(p, "/api/v1/integrations/"); found {
+		if name, found := strings.CutSuffix(rest, "/telemetry"); found && platforms[name] {
+			return name, false, true
+		}
+	}
+	return "", false, false
+}
+
+func (s *Server) account(w *recorder, r *http.Request) {
+	s.mu.Lock()
+	switch {
+	case w.dropped:
+		s.stats.ConnectionsDropped++
+	case w.status != 0:
+		s.stats.Requests[w.status]++
+	}
+	s.mu.Unlock()
+	// Only method, path and outcome are logged: never headers (they carry the key).
+	switch {
+	case w.dropped:
+		s.opts.Logf("%s %s -> connection dropped (injected)", r.Method, r.URL.Path)
+	case w.status == 0:
+		s.opts.Logf("%s %s -> client went away", r.Method, r.URL.Path)
+	default:
+		s.opts.Logf("%s %s -> %d %s%s", r.Method, r.URL.Path, w.status, w.code, w.note)
+	}
+}
+
+// serveAPI runs the ingestion pipeline: injected latency, outage and throttle
+// first (they model the network and the whole service), then auth, rate
+// limit, random errors, body, random resets, and finally validation.
+func (s *Server) serveAPI(w *recorder, r *http.Request, platform string, batch bool) {
+	f, elapsed := s.currentFaults()
+	if !sleep(r, f.Latency) {
+		return // the client gave up; there is nobody to answer
+	}
+	if f.inOutage(elapsed) {
+		if f.OutageMode == OutageReset {
+			drop(w)
+			return
+		}
+		s.injected(w, http.StatusServiceUnavailable, f.RetryAfter, "service unavailable (injected outage)")
+		return
+	}
+	if f.throttled(elapsed) {
+		s.injected(w, http.StatusTooManyRequests, max(f.RetryAfter, 1), "throttled (injected fault)")
+		return
+	}
+	t, key, aerr := s.authenticate(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	w.note = " tier=" + t
+	if wait := s.rateLimit(key, t); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		writeError(w, errorf(http.StatusTooManyRequests, "RATE_LIMITED", "rate limit of the %s tier exceeded; retry in %ds", t, wait))
+		return
+	}
+	if s.roll(f.ErrorRate) {
+		s.injected(w, f.ErrorStatus, f.RetryAfter, "injected error")
+		return
+	}
+	body, aerr := s.readBody(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if s.roll(f.ResetRate) {
+		drop(w)
+		return
+	}
+	raws, aerr := s.parse(body, batch)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var details []Detail
+	bad := 0
+	for i, raw := range raws {
+		d := s.validate(i, raw, f.RejectMarker)
+		if len(d) > 0 {
+			bad++
+		}
+		details = append(details, d...)
+	}
+	if bad > 0 {
+		writeError(w, &apiError{http.StatusBadRequest, "VALIDATION_ERROR",
+			fmt.Sprintf("%d of %d interactions failed validation; nothing was stored", bad, len(raws)), details})
+		return
+	}
+	ids, err := s.save(r.URL.Path, platform, raws)
+	if err != nil {
+		s.opts.Logf("store: %v", err)
+		writeError(w, errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "could not persist the interactions"))
+		return
+	}
+	w.note += fmt.Sprintf(" accepted=%d", len(ids))
+	writeJSON(w, http.StatusOK, map[string]any{"accepted": len(ids), "ids": ids})
+}
+
+func (s *Server) injected(w *recorder, status, retryAfter int, msg string) {
+	if retryAfter > 0 && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	writeError(w, errorf(status, "INJECTED_FAULT", "%s", msg))
+}
+
+// authenticate returns the key's tier and the key itself (only used as a map
+// key for the limiter).
+func (s *Server) authenticate(r *http.Request) (string, string, *apiError) {
+	key := strings.TrimSpace(r.Header.Get("X-Api-Key"))
+	if key == "" {
+		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			key = strings.TrimSpace(v)
+		}
+	}
+	if key == "" {
+		return "", "", errorf(http.StatusUnauthorized, "MISSING_API_KEY", "send the API key in x-api-key or Authorization: Bearer")
+	}
+	t, ok := s.opts.Keys[key]
+	if !ok {
+		return "", "", errorf(http.StatusUnauthorized, "INVALID_API_KEY", "the API key is not valid")
+	}
+	if tiers[t].revoked {
+		return "", "", errorf(http.StatusForbidden, "FORBIDDEN", "the API key has been revoked")
+	}
+	return t, key, nil
+}
+
+// rateLimit takes a token for key and returns 0, or the whole seconds (>= 1)
+// until one is available.
+func (s *Server) rateLimit(key, tierName string) int {
+	t := tiers[tierName]
+	if t.perMinute == 0 {
+		return 0
+	}
+	now := s.opts.Clock()
+	s.mu.Lock()
+	lim, ok := s.limiters[key]
+	if !ok {
+		lim = rate.NewLimiter(rate.Limit(float64(t.perMinute)/60), t.burst)
+		s.limiters[key] = lim
+	}
+	s.mu.Unlock()
+	res := lim.ReserveN(now, 1)
+	delay := res.DelayFrom(now)
+	if delay == 0 {
+		return 0
+	}
+	res.CancelAt(now) // a rejected request must not consume a future token
+	return max(1, int(math.Ceil(delay.Seconds())))
+}
+
+// readBody checks the media type and encoding, then reads and decompresses
+// the body, enforcing MaxBodyBytes on both sides.
+func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return nil, errorf(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json")
+	}
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if !knownEncodings[enc] {
+		return nil, errorf(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+			"unsupported Content-Encoding %q (supported: gzip, deflate, zlib, zstd, snappy, x-snappy-framed)", enc)
+	}
+	limit := s.opts.MaxBodyBytes
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	s.mu.Lock()
+	s.stats.BytesReceived += int64(len(raw))
+	s.mu.Unlock()
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "INVALID_JSON", "could not read the body: %v", err)
+	}
+	if int64(len(raw)) > limit {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "body exceeds %d bytes", limit)
+	}
+	body, err := decompress(enc, raw, limit)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, errorf(http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "decompressed body exceeds %d bytes", limit)
+	case err != nil:
+		return nil, errorf(http.StatusBadRequest, "INVALID_JSON", "body is not valid %s: %v", enc, err)
+	}
+	return body, nil
+}
+
+var knownEncodings = map[string]bool{"": true, "identity": true, "gzip": true, "x-gzip": true, "deflate": true,
+	"zlib": true, "zstd": true, "snappy": true, "x-snappy-framed": true}
+
+var errTooLarge = errors.New("too large")
+
+// snappyFramed is the stream identifier chunk that starts every framed stream.
+var snappyFramed = []byte("\xff\x06\x00\x00sNaPpY")
+
+func decompress(enc string, raw []byte, limit int64) ([]byte, error) {
+	var rd io.Reader
+	src := bytes.NewReader(raw)
+	switch enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, err
+		}
+		rd = zr
+	case "deflate", "zlib":
+		// HTTP "deflate" is zlib-wrapped (the collector sends that), but some
+		// clients send raw deflate: sniff the zlib header.
+		if len(raw) >= 2 && raw[0]&0x0f == 8 && (uint16(raw[0])<<8|uint16(raw[1]))%31 == 0 {
+			zr, err := zlib.NewReader(src)
+			if err != nil {
+				return nil, err
+			}
+			rd = zr
+		} else {
+			rd = flate.NewReader(src)
+		}
+	case "zstd":
+		// Bound the window like the collector does: at least the 8 MiB that
+		// default encoders use, so small limits do not reject valid frames.
+		bound := min(max(uint64(limit)+1, 8<<20), zstd.MaxWindowSize)
+		zr, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(bound), zstd.WithDecoderMaxWindow(bound))
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		rd = zr
+	case "snappy", "x-snappy-framed":
+		// Like the collector, accept both block and framed data under either name.
+		if !bytes.HasPrefix(raw, snappyFramed) {
+			n, err := snappy.DecodedLen(raw)
+			if err != nil {
+				return nil, err
+			}
+			if int64(n) > limit {
+				return nil, errTooLarge
+			}
+			return snappy.Decode(nil, raw)
+		}
+		rd = snappy.NewReader(src)
+	}
+	out, err := io.ReadAll(io.LimitReader(rd, limit+1))
+	if err != nil {
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+			return nil, errTooLarge
+		}
+		return nil, err
+	}
+	if int64(len(out)) > limit {
+		return nil, errTooLarge
+	}
+	return out, nil
+}
+
+// parse splits the body into compacted interactions; it does not validate them.
+func (s *Server) parse(body []byte, batch bool) ([][]byte, *apiError) {
+	if !json.Valid(body) {
+		return nil, errorf(http.StatusBadRequest, "INVALID_JSON", "the body is not valid JSON")
+	}
+	if !batch {
+		return [][]byte{compact(body)}, nil
+	}
+	var env struct {
+		Interactions []json.RawMessage `json:"interactions"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || len(env.Interactions) == 0 {
+		return nil, errorf(http.StatusBadRequest, "VALIDATION_ERROR", `the body must be {"interactions":[...]} with at least one interaction`)
+	}
+	if n := len(env.Interactions); n > s.opts.MaxBatch {
+		return nil, &apiError{http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
+			fmt.Sprintf("batch of %d interactions exceeds the limit of %d", n, s.opts.MaxBatch),
+			map[string]int{"count": n, "max_batch": s.opts.MaxBatch}}
+	}
+	out := make([][]byte, len(env.Interactions))
+	for i, raw := range env.Interactions {
+		out[i] = compact(raw)
+	}
+	return out, nil
+}
+
+// compact removes insignificant whitespace so each item fits on a JSONL line.
+func compact(raw []byte) []byte {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
+// save assigns ids, appends to the JSONL file (one write per request) and
+// then to memory, so a failed write stores nothing.
+func (s *Server) save(path, platform string, raws [][]byte) ([]string, error) {
+	now := s.opts.Clock().UTC()
+	items := make([]Stored, len(raws))
+	ids := make([]string, len(raws))
+	var lines bytes.Buffer
+	enc := json.NewEncoder(&lines)
+	enc.SetEscapeHTML(false)
+	for i, raw := range raws {
+		ids[i] = newID()
+		items[i] = Stored{ID: ids[i], ReceivedAt: now, Path: path, Platform: platform, Interaction: raw}
+		if err := enc.Encode(items[i]); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil {
+		if _, err := s.store.Write(lines.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	s.items = append(s.items, items...)
+	s.stats.InteractionsAccepted += int64(len(items))
+	return ids, nil
+}
+
+// newID is random rather than a counter so ids stay unique across restarts
+// that append to the same JSONL file.
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "ix_" + hex.EncodeToString(b[:])
+}
+
+func (s *Server) serveInteractions(w http.ResponseWriter, r *http.Request) {
+	if !allowMethod(w, r, http.MethodGet, http.MethodDelete) {
+		return
+	}
+	if r.Method == http.MethodDelete {
+		s.mu.Lock()
+		s.items = nil
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	items := s.Interactions()
+	if agent := r.URL.Query().Get("agentId"); agent != "" {
+		kept := items[:0]
+		for _, it := range items {
+			var head struct {
+				AgentID string `json:"agentId"`
+			}
+			if json.Unmarshal(it.Interaction, &head) == nil && head.AgentID == agent {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": len(items), "items": items})
+}
+
+func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
+	if !allowMethod(w, r, http.MethodGet, http.MethodPut) {
+		return
+	}
+	if r.Method == http.MethodPut {
+		var f Faults
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err == nil {
+			err = json.Unmarshal(body, &f)
+		}
+		if err != nil {
+			writeError(w, errorf(http.StatusBadRequest, "INVALID_JSON", "faults: %v", err))
+			return
+		}
+		if err := f.Validate(); err != nil {
+			writeError(w, errorf(http.StatusBadRequest, "VALIDATION_ERROR", "faults: %v", err))
+			return
+		}
+		s.SetFaults(f)
+	}
+	f, _ := s.currentFaults()
+	writeJSON(w, http.StatusOK, f)
+}
+
+// sortedTiers lists the tier names, for messages and flag help.
+func sortedTiers() []string {
+	names := make([]string, 0, len(tiers))
+	for n := range tiers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,255 @@
+// Package e2e starts the real binaries (the devserver and the built
+// collector) on loopback for the demo and the end-to-end tests.
+package e2e // import "github.com/precogx/precogxexporter/internal/e2e"
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// RepoRoot finds the repository root (the directory holding builder-config.yaml).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "builder-config.yaml")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root not found (no builder-config.yaml above the working directory)")
+		}
+		dir = parent
+	}
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Process is a started binary whose output goes to a log file.
+type Process struct {
+	cmd     *exec.Cmd
+	LogPath string
+	done    chan error
+}
+
+func start(bin string, args, env []string, logPath string) (*Process, io.Reader, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, nil, fmt.Errorf("%s not built (run make build): %w", bin, err)
+	}
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	// stdout is both logged and scanned for the listening line
+	cmd.Stdout = io.MultiWriter(logf, pw)
+	cmd.Stderr = logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, nil, err
+	}
+	p := &Process{cmd: cmd, LogPath: logPath, done: make(chan error, 1)}
+	go func() {
+		err := cmd.Wait()
+		pw.Close()
+		logf.Close()
+		p.done <- err
+	}()
+	return p, pr, nil
+}
+
+// Stop sends SIGTERM and waits up to timeout, then kills.
+func (p *Process) Stop(timeout time.Duration) error {
+	if p == nil {
+		return nil
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(timeout):
+		_ = p.cmd.Process.Kill()
+		return fmt.Errorf("%s did not stop within %s", filepath.Base(p.cmd.Path), timeout)
+	}
+}
+
+// Kill ends the process with SIGKILL, as a crash would.
+func (p *Process) Kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Log returns what the process wrote so far.
+func (p *Process) Log() string {
+	b, _ := os.ReadFile(p.LogPath)
+	return string(b)
+}
+
+// Devserver is a running bin/precogx-devserver.
+type Devserver struct {
+	*Process
+	URL string // http://127.0.0.1:PORT
+}
+
+// StartDevserver starts the devserver on a free port and waits until it listens.
+func StartDevserver(bin, logPath string, args ...string) (*Devserver, error) {
+	args = append([]string{"-addr", "127.0.0.1:0"}, args...)
+	p, out, err := start(bin, args, nil, logPath)
+	if err != nil {
+		return nil, err
+	}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
+				lines <- strings.TrimSpace(url)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case url := <-lines:
+		return &Devserver{Process: p, URL: url}, nil
+	case <-time.After(15 * time.Second):
+		_ = p.Stop(time.Second)
+		return nil, fmt.Errorf("devserver did not start; log:\n%s", p.Log())
+	}
+}
+
+// Stored is one interaction the devserver accepted.
+type Stored struct {
+	ID          string          `json:"id"`
+	Path        string          `json:"path"`
+	Platform    string          `json:"platform"`
+	Interaction json.RawMessage `json:"interaction"`
+}
+
+// Interactions lists what the devserver accepted.
+func (d *Devserver) Interactions() ([]Stored, error) {
+	resp, err := http.Get(d.URL + "/api/v1/interactions")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Items []Stored `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+// WaitInteractions polls until at least n interactions arrived or the timeout passes.
+func (d *Devserver) WaitInteractions(n int, timeout time.Duration) ([]Stored, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		items, err := d.Interactions()
+		if err == nil && len(items) >= n {
+			return items, nil
+		}
+		if time.Now().After(deadline) {
+			if err != nil {
+				return nil, err
+			}
+			return items, fmt.Errorf("%d of %d interactions arrived within %s", len(items), n, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Collector is a running bin/otelcol-precogx.
+type Collector struct {
+	*Process
+	OTLPURL   string // http://127.0.0.1:PORT of the OTLP/HTTP receiver
+	HealthURL string
+}
+
+// StartCollector starts the collector with configPath. The config reads its
+// ports from OTLP_HTTP_PORT and HEALTH_PORT, which are chosen here, plus env.
+func StartCollector(bin, configPath, logPath string, env ...string) (*Collector, error) {
+	otlpPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	healthPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "OTLP_HTTP_PORT="+strconv.Itoa(otlpPort), "HEALTH_PORT="+strconv.Itoa(healthPort))
+	p, out, err := start(bin, []string{"--config=" + configPath}, env, logPath)
+	if err != nil {
+		return nil, err
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	c := &Collector{
+		Process:   p,
+		OTLPURL:   fmt.Sprintf("http://127.0.0.1:%d", otlpPort),
+		HealthURL: fmt.Sprintf("http://127.0.0.1:%d/", healthPort),
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			p.done <- err
+			return nil, fmt.Errorf("collector exited (%v); log:\n%s", err, p.Log())
+		default:
+		}
+		if resp, err := http.Get(c.HealthURL); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = p.Stop(time.Second)
+	return nil, fmt.Errorf("collector not healthy within 30s; log:\n%s", p.Log())
+}
+
+// PostOTLP sends an OTLP/JSON body to the receiver; signal is "traces" or "logs".
+func (c *Collector) PostOTLP(ctx context.Context, signal string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.OTLPURL+"/v1/"+signal, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("OTLP %s: HTTP %d: %s", signal, resp.StatusCode, msg)
+	}
+	return nil
+}

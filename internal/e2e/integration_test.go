@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testAPIKey = "integration-secret-key-0123456789"
+
+type stack struct {
+	root string
+	dev  *Devserver
+	col  *Collector
+}
+
+// startStack starts the devserver and the built collector with
+// examples/demo/config.yaml; `make test` builds both binaries first.
+func startStack(t *testing.T, devArgs ...string) *stack {
+	t.Helper()
+	root, err := RepoRoot()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(dir, "devserver.log"),
+		append([]string{"-keys", testAPIKey + ":unlimited"}, devArgs...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = dev.Stop(5 * time.Second) })
+	col, err := StartCollector(filepath.Join(root, "bin", "otelcol-precogx"), filepath.Join(root, "examples", "demo", "config.yaml"),
+		filepath.Join(dir, "collector.log"), "PRECOGX_ENDPOINT="+dev.URL+"/api/v1", "PRECOGX_API_KEY="+testAPIKey)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = col.Stop(10 * time.Second) })
+	return &stack{root: root, dev: dev, col: col}
+}
+
+func (s *stack) post(t *testing.T, signal, sample string) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", sample))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, s.col.PostOTLP(ctx, signal, body))
+}
+
+func requireSameJSON(t *testing.T, want, got []byte) {
+	t.Helper()
+	var w, g any
+	require.NoError(t, json.Unmarshal(want, &w))
+	require.NoError(t, json.Unmarshal(got, &g))
+	require.Equal(t, w, g, "got %s", got)
+}
+
+// TestCollectorDeliversSampleA sends sample a through the built collector's
+// OTLP/HTTP receiver and checks the payload the devserver stored.
+func TestCollectorDeliversSampleA(t *testing.T) {
+	s := startStack(t)
+	s.post(t, "traces", "a_semconv_latest_agent.traces.json")
+
+	items, err := s.dev.WaitInteractions(1, 20*time.Second)
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	assert.Equal(t, "/api/v1/telemetry/ingest", items[0].Path)
+
+	want, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", "expected_a.json"))
+	require.NoError(t, err)
+	var expected struct {
+		Interactions []json.RawMessage `json:"interactions"`
+	}
+	require.NoError(t, json.Unmarshal(want, &expected))
+	requireSameJSON(t, expected.Interactions[0], items[0].Interaction)
+
+	// Stop to flush logs, then check that neither the key nor content leaked.
+	require.NoError(t, s.col.Stop(10*time.Second))
+	log := s.col.Log()
+	assert.NotContains(t, log, testAPIKey)
+	assert.NotContains(t, log, "Weather in Paris?")
+	assert.NotContains(t, log, "rainy with a temperature")
+	assert.True(t, strings.Contains(log, "Everything is ready"), "collector log: %s", log)
+}
+
+// TestCollectorDeliversEverySample sends every traces sample and checks that
+// each arrives as its expected interactions, batched.
+func TestCollectorDeliversEverySample(t *testing.T) {
+	s := startStack(t)
+	samples := map[string]string{
+		"a_semconv_latest_agent.traces.json":     "expected_a.json",
+		"b_semconv_v126_span_events.traces.json": "expected_b.json",
+		"d_openllmetry_indexed.traces.json":      "expected_d.json",
+		"e_openinference.traces.json":            "expected_e.json",
+		"f_vercel_ai_sdk.traces.json":            "expected_f.json",
+	}
+	want := map[string]json.RawMessage{}
+	for sample, exp := range samples {
+		s.post(t, "traces", sample)
+		data, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", exp))
+		require.NoError(t, err)
+		var expected struct {
+			Interactions []json.RawMessage `json:"interactions"`
+		}
+		require.NoError(t, json.Unmarshal(data, &expected))
+		for _, ix := range expected.Interactions {
+			want[traceIDOf(t, ix)] = ix
+		}
+	}
+	items, err := s.dev.WaitInteractions(len(want), 20*time.Second)
+	require.NoError(t, err)
+	require.Len(t, items, len(want))
+	for _, it := range items {
+		exp, ok := want[traceIDOf(t, it.Interaction)]
+		require.True(t, ok, "unexpected interaction %s", it.Interaction)
+		requireSameJSON(t, exp, it.Interaction)
+	}
+}
+
+func traceIDOf(t *testing.T, ix json.RawMessage) string {
+	var v struct {
+		Metadata struct {
+			TraceID string `json:"trace_id"`
+		} `json:"metadata"`
+	}
+	require.NoError(t, json.Unmarshal(ix, &v))
+	return v.Metadata.TraceID
+}
