@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,4 +127,29 @@ func traceIDOf(t *testing.T, ix json.RawMessage) string {
 	}
 	require.NoError(t, json.Unmarshal(ix, &v))
 	return v.Metadata.TraceID
+}
+
+// TestCollectorRejectsBadConfig checks that the built collector refuses a bad
+// exporter section with one line naming the key, and never prints the key.
+func TestCollectorRejectsBadConfig(t *testing.T) {
+	root, err := RepoRoot()
+	require.NoError(t, err)
+	bin := filepath.Join(root, "bin", "otelcol-precogx")
+	tests := map[string]string{
+		"bad_platform.yaml": `platform: "zapier" is not one of generic, flowise, n8n, dify, custom`,
+		"missing_key.yaml":  "api_key: must be set",
+	}
+	for file, want := range tests {
+		t.Run(file, func(t *testing.T) {
+			out, err := exec.Command(bin, "validate", "--config="+filepath.Join(root, "testdata", "collector", file)).CombinedOutput()
+			require.Error(t, err, "validate must fail: %s", out)
+			assert.Contains(t, string(out), "exporters::precogx")
+			assert.Contains(t, string(out), want)
+			assert.NotContains(t, string(out), "some-secret-value")
+		})
+	}
+	cmd := exec.Command(bin, "validate", "--config="+filepath.Join(root, "examples", "demo", "config.yaml"))
+	cmd.Env = append(os.Environ(), "PRECOGX_ENDPOINT=http://127.0.0.1:1/api/v1", "PRECOGX_API_KEY=k", "OTLP_HTTP_PORT=4318", "HEALTH_PORT=13133")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the demo config is valid: %s", out)
 }
