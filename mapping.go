@@ -1,6 +1,7 @@
 package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -282,10 +283,19 @@ func (b *batch) parseSemconv(v val) ([]message, bool) {
 	}
 	msgs, ok := parseMessages(data)
 	if !ok {
-		b.stats.rawFallback++
+		if looksLikeJSON(data) {
+			b.stats.rawFallback++
+		}
 		return []message{{parts: []part{{kind: partText, text: string(data)}}}}, true
 	}
 	return msgs, true
+}
+
+// looksLikeJSON tells broken JSON from plain text, which some
+// instrumentations write on purpose (system instructions as a string).
+func looksLikeJSON(data []byte) bool {
+	t := bytes.TrimSpace(data)
+	return len(t) > 0 && (t[0] == '[' || t[0] == '{')
 }
 
 func (b *batch) legacy(s, role string) []message {
@@ -978,11 +988,29 @@ func lastUserText(msgs []message) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].role == "user" || msgs[i].role == "human" {
 			if t := msgs[i].textOf(); t != "" {
-				return t
+				return unnestMessages(t)
 			}
 		}
 	}
 	return ""
+}
+
+// unnestMessages reads a user text that is itself a JSON message list (the
+// Traceloop Responses API instrumentation stringifies the whole input).
+func unnestMessages(t string) string {
+	if !looksLikeJSON([]byte(t)) || t[len(t)-1] != ']' {
+		return t
+	}
+	if msgs, ok := parseMessages([]byte(t)); ok {
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].role == "user" || msgs[i].role == "human" {
+				if inner := msgs[i].textOf(); inner != "" {
+					return inner
+				}
+			}
+		}
+	}
+	return t
 }
 
 // transcript renders the whole input, one "role: text" line per message.
@@ -1096,16 +1124,14 @@ func unwrapEntityText(s string) string {
 
 // unwrapEntity reads traceloop's {"args":[...],"kwargs":{...}} wrapping.
 func unwrapEntity(s string) rawJSON {
-	v := jsonFromText(s)
-	if len(v) == 0 {
-		// a JSON string or scalar, not an object
-		t := strings.TrimSpace(s)
-		if json.Valid([]byte(t)) {
-			return rawJSON(t)
-		}
-		return v
+	var v rawJSON
+	if t := strings.TrimSpace(s); json.Valid([]byte(t)) {
+		// also unwraps JSON encoded twice, as the JS SDK does
+		v = jsonFromRaw(json.RawMessage(t))
+	} else {
+		v = jsonFromText(s)
 	}
-	if v[0] != '{' {
+	if len(v) == 0 || v[0] != '{' {
 		return v
 	}
 	var w struct {

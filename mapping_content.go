@@ -336,14 +336,15 @@ func fromJPart(jp *jPart) (part, bool) {
 	case "tool_call", "tool-call", "function_call":
 		return part{
 			kind: partToolCall,
-			id:   firstNonEmpty(jp.ID, jp.ToolCallID, jp.CallID),
+			// call_id is the id tool results refer to when an item id is also given
+			id:   firstNonEmpty(jp.CallID, jp.ID, jp.ToolCallID),
 			name: firstNonEmpty(jp.Name, jp.ToolName),
 			args: jsonFromRaw(firstRaw(jp.Arguments, jp.Input, jp.Args)),
 		}, true
 	case "tool_call_response", "tool-result", "function_call_output":
 		return part{
 			kind: partToolResult,
-			id:   firstNonEmpty(jp.ID, jp.ToolCallID, jp.CallID),
+			id:   firstNonEmpty(jp.CallID, jp.ID, jp.ToolCallID),
 			name: jp.ToolName,
 			args: unwrapTyped(jsonFromRaw(firstRaw(jp.Response, jp.Result, jp.Output, jp.Content))),
 		}, true

@@ -1,15 +1,20 @@
 package precogxexporter
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.yaml.in/yaml/v3"
 )
 
 func loadTraces(t testing.TB, name string) ptrace.Traces {
@@ -91,4 +96,62 @@ func TestSharedSamples(t *testing.T) {
 			assertJSONEqual(t, want, batchJSON(ixs))
 		})
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// TestGolden maps every testdata/golden/<case>.traces.json (with
+// <case>.logs.json when present) and compares with <case>.golden.json.
+// Regenerate with `go test -run TestGolden -update .` and review the diff.
+func TestGolden(t *testing.T) {
+	cases := map[string]bool{}
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))
+	require.NoError(t, err)
+	for _, f := range files {
+		base := filepath.Base(f)
+		if strings.HasSuffix(base, ".golden.json") {
+			continue
+		}
+		name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(base, ".json"), ".traces"), ".logs")
+		cases[name] = true
+	}
+	require.NotEmpty(t, cases)
+	for name := range cases {
+		t.Run(name, func(t *testing.T) {
+			td, ld := ptrace.NewTraces(), plog.NewLogs()
+			if _, err := os.Stat(filepath.Join("testdata", "golden", name+".traces.json")); err == nil {
+				td = loadTraces(t, filepath.Join("golden", name+".traces.json"))
+			}
+			if _, err := os.Stat(filepath.Join("testdata", "golden", name+".logs.json")); err == nil {
+				ld = loadLogs(t, filepath.Join("golden", name+".logs.json"))
+			}
+			m := defaultMapper()
+			if cfg, err := os.ReadFile(filepath.Join("testdata", "golden", name+".mapping.yaml")); err == nil {
+				m = mapperFromYAML(t, cfg)
+			}
+			ixs, _ := m.mapData(td, ld)
+			var got bytes.Buffer
+			require.NoError(t, json.Indent(&got, batchJSON(ixs), "", "  "))
+			got.WriteByte('\n')
+			golden := filepath.Join("testdata", "golden", name+".golden.json")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, got.Bytes(), 0o644))
+				return
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "no golden file yet: run go test -run TestGolden -update .")
+			assertJSONEqual(t, want, got.Bytes())
+		})
+	}
+}
+
+// mapperFromYAML builds a mapper from a case's mapping settings, e.g.
+// `mapping: {prompt: conversation}` and `platform: dify`.
+func mapperFromYAML(t *testing.T, data []byte) *mapper {
+	t.Helper()
+	var raw map[string]any
+	require.NoError(t, yaml.Unmarshal(data, &raw))
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(cfg))
+	return newMapper(cfg.Mapping, cfg.Platform)
 }
