@@ -931,12 +931,12 @@ func normalizeProvider(p string) string {
 	case "azure.ai.openai", "azure.ai.inference", "aws.bedrock", "gcp.vertex_ai", "gcp.gemini", "gcp.gen_ai", "ibm.watsonx.ai":
 		return p
 	}
+	if strings.HasPrefix(p, "google.vertex") {
+		return "gcp.vertex_ai"
+	}
 	if head, _, ok := strings.Cut(p, "."); ok {
 		if a, ok := providerAliases[head]; ok {
 			return a
-		}
-		if strings.HasPrefix(p, "google.vertex") {
-			return "gcp.vertex_ai"
 		}
 		return head
 	}
@@ -1035,9 +1035,9 @@ func transcript(c *llmContent) string {
 			for _, p := range m.parts {
 				switch p.kind {
 				case partToolCall:
-					parts = append(parts, p.name+"("+string(p.args)+")")
+					parts = append(parts, p.name+"("+rawText(p.args)+")")
 				case partToolResult:
-					parts = append(parts, string(p.args))
+					parts = append(parts, rawText(p.args))
 				}
 			}
 			text = strings.Join(parts, " ")
@@ -1112,14 +1112,7 @@ func unwrapEntityText(s string) string {
 	if s == "" {
 		return ""
 	}
-	v := unwrapEntity(s)
-	if len(v) > 0 && v[0] == '"' {
-		var out string
-		if json.Unmarshal(v, &out) == nil {
-			return out
-		}
-	}
-	return string(v)
+	return rawText(unwrapEntity(s))
 }
 
 // unwrapEntity reads traceloop's {"args":[...],"kwargs":{...}} wrapping.
@@ -1350,4 +1343,15 @@ func (b *batch) customFields(members []int, res *resourceData) []customField {
 		}
 	}
 	return out
+}
+
+// rawText shows a JSON value as text: strings unquoted, the rest as JSON.
+func rawText(r rawJSON) string {
+	if len(r) > 0 && r[0] == '"' {
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			return s
+		}
+	}
+	return string(r)
 }

@@ -1,0 +1,49 @@
+package precogxexporter
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/precogx/precogxexporter/internal/devserver"
+	"github.com/precogx/precogxexporter/internal/metadatatest"
+)
+
+func TestOwnTelemetry(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	srv := newDevserver(t, devserver.Options{Faults: devserver.Faults{RejectMarker: "capital"}})
+	cfg := testConfig(srv.endpoint)
+	cfg.MaxBatchInteractions = 1
+	cfg.Mapping.MaxFieldBytes = 20
+	e, err := newExporter(cfg, metadatatest.NewSettings(tt))
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { _ = e.shutdown(context.Background()) })
+
+	// sample b: two interactions, the second is rejected by the server (400)
+	td := loadTraces(t, "genai/b_semconv_v126_span_events.traces.json")
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().AppendEmpty().SetName("GET /health")
+	err = e.pushTraces(context.Background(), td)
+	require.Error(t, err)
+
+	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
+	one := func(v int64, kv ...attribute.KeyValue) []metricdata.DataPoint[int64] {
+		return []metricdata.DataPoint[int64]{{Value: v, Attributes: attribute.NewSet(kv...)}}
+	}
+	metadatatest.AssertEqualPrecogxSpansMapped(t, tt, one(2), ignore...)
+	metadatatest.AssertEqualPrecogxSpansSkipped(t, tt, one(1), ignore...)
+	metadatatest.AssertEqualPrecogxInteractionsProduced(t, tt, one(2), ignore...)
+	metadatatest.AssertEqualPrecogxFieldsTruncated(t, tt, one(4), ignore...) // both prompts and responses are over 20 bytes
+	metadatatest.AssertEqualPrecogxInteractionsSent(t, tt, one(1), ignore...)
+	metadatatest.AssertEqualPrecogxInteractionsFailed(t, tt, one(1, attribute.String("reason", "VALIDATION_ERROR")), ignore...)
+	metadatatest.AssertEqualPrecogxRequests(t, tt, []metricdata.DataPoint[int64]{
+		{Value: 1, Attributes: attribute.NewSet(attribute.Int("status_code", 200))},
+		{Value: 1, Attributes: attribute.NewSet(attribute.Int("status_code", 400))},
+	}, append(ignore, metricdatatest.IgnoreValue())...)
+}

@@ -1,0 +1,548 @@
+package precogxexporter
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Small builders for rule tests: spans are given by short ids ("root",
+// "llm1") which become span ids; times are in milliseconds.
+type tSpan struct {
+	id, parent string
+	name       string
+	start, end int64
+	attrs      map[string]any
+	events     []tEvent
+	failed     bool
+}
+
+type tEvent struct {
+	name  string
+	attrs map[string]any
+}
+
+const tTrace = "0102030405060708090a0b0c0d0e0f10"
+
+func spanID(s string) pcommon.SpanID {
+	var id pcommon.SpanID
+	copy(id[:], s)
+	return id
+}
+
+func traceID(s string) pcommon.TraceID {
+	var id pcommon.TraceID
+	b, _ := hex.DecodeString(s)
+	copy(id[:], b)
+	return id
+}
+
+func putAttrs(m pcommon.Map, attrs map[string]any) {
+	for k, v := range attrs {
+		switch x := v.(type) {
+		case string:
+			m.PutStr(k, x)
+		case int:
+			m.PutInt(k, int64(x))
+		case float64:
+			m.PutDouble(k, x)
+		case bool:
+			m.PutBool(k, x)
+		case []string:
+			s := m.PutEmptySlice(k)
+			for _, e := range x {
+				s.AppendEmpty().SetStr(e)
+			}
+		case []any, map[string]any:
+			// structured values, as log records and some SDKs send them
+			require.NoError(nil, m.PutEmpty(k).FromRaw(x))
+		}
+	}
+}
+
+func makeTraces(resource map[string]any, spans ...tSpan) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	putAttrs(rs.Resource().Attributes(), resource)
+	ss := rs.ScopeSpans().AppendEmpty()
+	for _, s := range spans {
+		sp := ss.Spans().AppendEmpty()
+		sp.SetTraceID(traceID(tTrace))
+		sp.SetSpanID(spanID(s.id))
+		if s.parent != "" {
+			sp.SetParentSpanID(spanID(s.parent))
+		}
+		sp.SetName(s.name)
+		sp.SetStartTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000 + s.start*1e6))
+		sp.SetEndTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000 + s.end*1e6))
+		putAttrs(sp.Attributes(), s.attrs)
+		for _, e := range s.events {
+			ev := sp.Events().AppendEmpty()
+			ev.SetName(e.name)
+			putAttrs(ev.Attributes(), e.attrs)
+		}
+		if s.failed {
+			sp.Status().SetCode(ptrace.StatusCodeError)
+		}
+	}
+	return td
+}
+
+func mapOne(t *testing.T, m *mapper, td ptrace.Traces) (map[string]any, mapStats) {
+	t.Helper()
+	ixs, st := m.mapData(td, plog.NewLogs())
+	require.Len(t, ixs, 1)
+	return decode(t, &ixs[0]), st
+}
+
+func decode(t *testing.T, ix *interaction) map[string]any {
+	t.Helper()
+	b := appendInteraction(nil, ix)
+	require.True(t, json.Valid(b), "invalid JSON: %s", b)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(b, &out))
+	return out
+}
+
+func meta(ix map[string]any) map[string]any { return ix["metadata"].(map[string]any) }
+
+func chatSpan(id, parent string, start, end int64, in, out string) tSpan {
+	return tSpan{id: id, parent: parent, name: "chat m", start: start, end: end, attrs: map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
+		"gen_ai.input.messages": in, "gen_ai.output.messages": out,
+		"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5,
+	}}
+}
+
+const (
+	userHi   = `[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`
+	answerOK = `[{"role":"assistant","parts":[{"type":"text","content":"ok"}]}]`
+)
+
+func TestRule1NonGenAISpansSkipped(t *testing.T) {
+	td := makeTraces(map[string]any{"service.name": "svc"},
+		tSpan{id: "root", name: "GET /", end: 10, attrs: map[string]any{"http.request.method": "GET"}},
+		chatSpan("llm", "root", 1, 5, userHi, answerOK),
+		tSpan{id: "db", parent: "root", name: "SELECT", start: 6, end: 7, attrs: map[string]any{"db.system": "postgresql"}},
+		tSpan{id: "lone", name: "GET /other", end: 3}, // another non-GenAI root, no llm below
+	)
+	ixs, st := defaultMapper().mapData(td, plog.NewLogs())
+	require.Len(t, ixs, 1)
+	assert.Equal(t, int64(3), st.spansMapped, "the root, the llm span and the db span of the turn")
+	assert.Equal(t, int64(1), st.spansSkipped)
+}
+
+func TestRule2Turns(t *testing.T) {
+	t.Run("llm span alone is its own interaction", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chatSpan("llm", "", 0, 5, userHi, answerOK)))
+		assert.Equal(t, "hi", ix["prompt"])
+		assert.Equal(t, float64(5), meta(ix)["response_time_ms"])
+	})
+	t.Run("agent without llm spans is no interaction", func(t *testing.T) {
+		ixs, _ := defaultMapper().mapData(makeTraces(nil,
+			tSpan{id: "agent", name: "invoke_agent a", end: 5, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}), plog.NewLogs())
+		assert.Empty(t, ixs)
+	})
+	t.Run("subtrees whose parent is missing are separate turns", func(t *testing.T) {
+		ixs, _ := defaultMapper().mapData(makeTraces(nil,
+			tSpan{id: "agent1", parent: "missing", name: "invoke_agent a", start: 0, end: 5, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			chatSpan("llm1", "agent1", 1, 4, userHi, answerOK),
+			tSpan{id: "agent2", parent: "missing", name: "invoke_agent a", start: 10, end: 15, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			chatSpan("llm2", "agent2", 11, 14, `[{"role":"user","parts":[{"type":"text","content":"second"}]}]`, answerOK),
+		), plog.NewLogs())
+		require.Len(t, ixs, 2)
+		assert.Equal(t, "hi", ixs[0].Prompt)
+		assert.Equal(t, "second", ixs[1].Prompt)
+	})
+	t.Run("a parent cycle does not hang", func(t *testing.T) {
+		ixs, _ := defaultMapper().mapData(makeTraces(nil,
+			tSpan{id: "a", parent: "b", name: "x", attrs: map[string]any{}},
+			tSpan{id: "b", parent: "a", name: "y", attrs: map[string]any{}},
+			chatSpan("llm", "a", 1, 2, userHi, answerOK)), plog.NewLogs())
+		require.Len(t, ixs, 1)
+	})
+}
+
+func TestRule3AgentID(t *testing.T) {
+	agent := func(attrs map[string]any) tSpan {
+		attrs["gen_ai.operation.name"] = "invoke_agent"
+		return tSpan{id: "agent", name: "invoke_agent", end: 10, attrs: attrs}
+	}
+	llm := chatSpan("llm", "agent", 1, 5, userHi, answerOK)
+	llm.attrs["gen_ai.agent.name"] = "from-llm"
+	res := map[string]any{"service.name": "svc", "app.team": "team-res"}
+	tests := []struct {
+		name  string
+		cfg   func(*MappingConfig)
+		agent map[string]any
+		want  string
+	}{
+		{"fixed agent_id", func(c *MappingConfig) { c.AgentID = "fixed" }, map[string]any{"gen_ai.agent.name": "A"}, "fixed"},
+		{"agent_id_attributes on a span", func(c *MappingConfig) { c.AgentIDAttributes = []string{"app.agent"} }, map[string]any{"app.agent": "attr-agent", "gen_ai.agent.name": "A"}, "attr-agent"},
+		{"agent_id_attributes on the resource", func(c *MappingConfig) { c.AgentIDAttributes = []string{"app.team"} }, map[string]any{"gen_ai.agent.name": "A"}, "team-res"},
+		{"gen_ai.agent.name of the agent span first", nil, map[string]any{"gen_ai.agent.name": "A"}, "A"},
+		{"agent.name (OpenInference)", nil, map[string]any{"agent.name": "OI"}, "OI"},
+		{"name on a non-agent span when agents have none", nil, map[string]any{}, "from-llm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config).Mapping
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			ix, _ := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(res, agent(tt.agent), llm))
+			assert.Equal(t, tt.want, ix["agentId"])
+		})
+	}
+	t.Run("functionId, then traceloop agent, then service.name", func(t *testing.T) {
+		plain := chatSpan("llm", "agent", 1, 5, userHi, answerOK)
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(res,
+			tSpan{id: "agent", name: "ai.generateText", end: 10, attrs: map[string]any{"ai.operationId": "ai.generateText", "ai.telemetry.functionId": "fn"}}, plain))
+		assert.Equal(t, "fn", ix["agentId"])
+		ix, _ = mapOne(t, defaultMapper(), makeTraces(res,
+			tSpan{id: "agent", name: "x.agent", end: 10, attrs: map[string]any{"traceloop.span.kind": "agent", "traceloop.entity.name": "tl-agent"}}, plain))
+		assert.Equal(t, "tl-agent", ix["agentId"])
+		ix, _ = mapOne(t, defaultMapper(), makeTraces(res,
+			tSpan{id: "agent", name: "x.workflow", end: 10, attrs: map[string]any{"traceloop.span.kind": "workflow", "traceloop.entity.name": "wf"}}, plain))
+		assert.Equal(t, "svc", ix["agentId"], "a workflow's name is not an agent name")
+	})
+	t.Run("gen_ai.agent.id goes to agent_internal_id", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(res, agent(map[string]any{"gen_ai.agent.id": "asst_1"}), llm))
+		assert.Equal(t, "asst_1", meta(ix)["agent_internal_id"])
+	})
+}
+
+func TestRule4PromptAndResponse(t *testing.T) {
+	history := `[{"role":"system","parts":[{"type":"text","content":"be brief"}]},
+		{"role":"user","parts":[{"type":"text","content":"first question"}]},
+		{"role":"assistant","parts":[{"type":"text","content":"first answer"}]},
+		{"role":"user","parts":[{"type":"text","content":"second question"}]},
+		{"role":"user","parts":[{"type":"tool_call_response","id":"c1","response":"42"}]}]`
+	t.Run("last user text of the first call, tool results and system skipped", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
+			tSpan{id: "agent", name: "invoke_agent", end: 20, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			chatSpan("llm1", "agent", 1, 5, history, `[{"role":"assistant","parts":[{"type":"text","content":"middle"}]}]`),
+			chatSpan("llm2", "agent", 6, 9, `[{"role":"user","parts":[{"type":"text","content":"later call"}]}]`,
+				`[{"role":"assistant","parts":[{"type":"text","content":"final"},{"type":"text","content":"words"}]}]`),
+			chatSpan("llm3", "agent", 10, 12, userHi, `[{"role":"assistant","parts":[{"type":"tool_call","id":"x","name":"t"}]}]`),
+		))
+		assert.Equal(t, "second question", ix["prompt"])
+		assert.Equal(t, "final\nwords", ix["response"], "last call that produced text")
+	})
+	t.Run("conversation mode", func(t *testing.T) {
+		cfg := createDefaultConfig().(*Config).Mapping
+		cfg.Prompt = PromptConversation
+		llm := chatSpan("llm", "", 0, 5, history, answerOK)
+		llm.attrs["gen_ai.system_instructions"] = `[{"type":"text","content":"sys"}]`
+		ix, _ := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(nil, llm))
+		assert.Equal(t, "system: sys\nsystem: be brief\nuser: first question\nassistant: first answer\nuser: second question\nuser: 42", ix["prompt"])
+	})
+	t.Run("structured values", func(t *testing.T) {
+		llm := chatSpan("llm", "", 0, 5, "", "")
+		llm.attrs["gen_ai.input.messages"] = []any{map[string]any{"role": "user", "parts": []any{map[string]any{"type": "text", "content": "structured"}}}}
+		llm.attrs["gen_ai.output.messages"] = []any{map[string]any{"role": "assistant", "parts": []any{map[string]any{"type": "text", "content": "yes"}}}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "structured", ix["prompt"])
+		assert.Equal(t, "yes", ix["response"])
+	})
+	t.Run("no content anywhere gives empty strings", func(t *testing.T) {
+		llm := chatSpan("llm", "", 0, 5, "", "")
+		delete(llm.attrs, "gen_ai.input.messages")
+		delete(llm.attrs, "gen_ai.output.messages")
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "", ix["prompt"])
+		assert.Equal(t, "", ix["response"])
+		assert.Equal(t, []any{}, meta(ix)["content_source"])
+	})
+	t.Run("agent span content is the fallback", func(t *testing.T) {
+		llm := chatSpan("llm", "agent", 1, 5, "", "")
+		delete(llm.attrs, "gen_ai.input.messages")
+		delete(llm.attrs, "gen_ai.output.messages")
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
+			tSpan{id: "agent", name: "Agent", end: 10, attrs: map[string]any{"openinference.span.kind": "AGENT", "input.value": "agent in", "output.value": `"agent out"`}}, llm))
+		assert.Equal(t, "agent in", ix["prompt"])
+		assert.Equal(t, "agent out", ix["response"])
+	})
+}
+
+func TestRule5ToolCalls(t *testing.T) {
+	out1 := `[{"role":"assistant","parts":[
+		{"type":"tool_call","id":"c1","name":"search","arguments":{"q":"a"}},
+		{"type":"tool_call","id":"c2","name":"search","arguments":"{\"q\":\"b\"}"},
+		{"type":"tool_call","id":"c3","name":"lookup","arguments":"not json"}]}]`
+	in2 := `[{"role":"user","parts":[{"type":"text","content":"hi"}]},
+		{"role":"tool","parts":[{"type":"tool_call_response","id":"c2","response":{"hits":2}}]},
+		{"role":"tool","parts":[{"type":"tool_call_response","id":"c3","response":"plain result"}]}]`
+	llm1 := chatSpan("llm1", "agent", 1, 3, userHi, out1)
+	llm1.attrs["gen_ai.tool.definitions"] = `[{"type":"function","name":"lookup","description":"Looks up"}]`
+	ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
+		tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		llm1,
+		// by start time: "fails" starts before "ok"
+		tSpan{id: "ok", parent: "agent", name: "execute_tool search", start: 10, end: 30, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search", "gen_ai.tool.call.id": "c1",
+			"gen_ai.tool.call.result": `{"hits":1}`}},
+		tSpan{id: "fails", parent: "agent", name: "execute_tool broken", start: 4, end: 9, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "broken", "gen_ai.tool.call.arguments": "{}"}, failed: true},
+		tSpan{id: "exc", parent: "agent", name: "execute_tool raises", start: 31, end: 32, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "raises"}, events: []tEvent{{name: "exception"}}},
+		tSpan{id: "errtype", parent: "agent", name: "execute_tool typed", start: 33, end: 34, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "typed", "error.type": "timeout"}},
+		chatSpan("llm2", "agent", 35, 40, in2, answerOK),
+	))
+	tools := ix["toolCalls"].([]any)
+	require.Len(t, tools, 6)
+	names := make([]string, len(tools))
+	for i, tc := range tools {
+		names[i] = tc.(map[string]any)["name"].(string)
+	}
+	assert.Equal(t, []string{"broken", "search", "raises", "typed", "search", "lookup"}, names)
+	broken, search := tools[0].(map[string]any), tools[1].(map[string]any)
+	assert.Equal(t, false, broken["success"])
+	assert.Equal(t, float64(5), broken["execution_time_ms"])
+	assert.Equal(t, map[string]any{"q": "a"}, search["input"], "input filled from the matched request")
+	assert.Equal(t, map[string]any{"hits": float64(1)}, search["output"])
+	assert.Equal(t, float64(20), search["execution_time_ms"])
+	assert.Equal(t, false, tools[2].(map[string]any)["success"], "exception event")
+	assert.Equal(t, false, tools[3].(map[string]any)["success"], "error.type")
+	spanless := tools[4].(map[string]any)
+	assert.Equal(t, map[string]any{"q": "b"}, spanless["input"], "JSON string arguments parsed")
+	assert.Equal(t, map[string]any{"hits": float64(2)}, spanless["output"], "output from the tool result message")
+	assert.Nil(t, spanless["execution_time_ms"])
+	assert.Nil(t, spanless["description"])
+	lookup := tools[5].(map[string]any)
+	assert.Equal(t, "not json", lookup["input"])
+	assert.Equal(t, "plain result", lookup["output"])
+	assert.Equal(t, "Looks up", lookup["description"], "from the tool definitions")
+}
+
+func TestRule6Metadata(t *testing.T) {
+	agent := tSpan{id: "agent", name: "invoke_agent", end: 100, attrs: map[string]any{
+		"gen_ai.operation.name": "invoke_agent", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 1000,
+		"user_agent.original": "UA/1", "client.address": "198.51.100.7",
+	}}
+	llm1 := chatSpan("llm1", "agent", 1, 5, userHi, answerOK)
+	llm1.attrs["gen_ai.request.max_tokens"] = -1
+	llm1.attrs["gen_ai.request.temperature"] = 0.5
+	llm1.attrs["gen_ai.response.finish_reasons"] = "length"
+	llm2 := chatSpan("llm2", "agent", 6, 9, userHi, answerOK)
+	llm2.attrs["gen_ai.provider.name"] = "Azure.AI.OpenAI"
+	llm2.attrs["gen_ai.response.model"] = "m-2025"
+	llm2.attrs["gen_ai.response.id"] = "r2"
+	llm2.attrs["gen_ai.usage.cost"] = 0.25
+	llm2.attrs["app.tenant"] = "acme"
+	cfg := createDefaultConfig().(*Config).Mapping
+	cfg.MetadataAttributes = []string{"app.tenant", "service.version", "absent.key"}
+	ix, _ := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(
+		map[string]any{"service.name": "svc", "service.version": "1.2", "deployment.environment": "qa"}, agent, llm1, llm2))
+	md := meta(ix)
+	assert.Equal(t, "2023-11-14T22:13:20.000Z", md["timestamp"])
+	assert.Equal(t, "qa", md["environment"])
+	assert.Equal(t, "m-2025", md["model"])
+	assert.Equal(t, "azure.ai.openai", md["model_provider"])
+	assert.Equal(t, 0.5, md["temperature"])
+	assert.NotContains(t, md, "max_tokens", "negative max_tokens means unset")
+	assert.Equal(t, float64(30), md["tokens_used"], "llm spans only, never the agent aggregate")
+	assert.Equal(t, float64(100), md["response_time_ms"])
+	assert.Equal(t, "UA/1", md["user_agent"])
+	assert.Equal(t, "198.51.100.7", md["ip_address"])
+	assert.Equal(t, []any{"r2"}, md["response_ids"])
+	assert.Equal(t, []any{"length"}, md["finish_reasons"])
+	assert.Equal(t, 0.25, md["cost_usd"])
+	assert.Equal(t, "acme", md["app.tenant"])
+	assert.Equal(t, "1.2", md["service.version"])
+	assert.NotContains(t, md, "absent.key")
+	assert.Equal(t, float64(2), md["llm_call_count"])
+
+	t.Run("configured platform wins", func(t *testing.T) {
+		ix, _ := mapOne(t, newMapper(createDefaultConfig().(*Config).Mapping, PlatformDify), makeTraces(nil, llm1))
+		assert.Equal(t, "dify", meta(ix)["platform"])
+	})
+}
+
+func TestNormalizeProvider(t *testing.T) {
+	for in, want := range map[string]string{
+		"openai": "openai", "OpenAI": "openai", "openai.responses": "openai", "openai.chat": "openai",
+		"anthropic.messages": "anthropic", "az.ai.openai": "azure.ai.openai", "azure.ai.openai": "azure.ai.openai",
+		"google.vertex.chat": "gcp.vertex_ai", "google.generative-ai": "gcp.gemini", "vertex_ai": "gcp.vertex_ai",
+		"aws.bedrock": "aws.bedrock", "amazon-bedrock": "aws.bedrock", "mistralai": "mistral_ai", "xai": "x_ai", "": "",
+	} {
+		assert.Equal(t, want, normalizeProvider(in), in)
+	}
+}
+
+func TestRule7Identities(t *testing.T) {
+	tests := []struct {
+		name                        string
+		attrs                       map[string]any
+		user, session, conversation string
+	}{
+		{"semconv", map[string]any{"user.id": "u", "session.id": "s", "gen_ai.conversation.id": "c"}, "u", "s", "c"},
+		{"enduser", map[string]any{"enduser.id": "e"}, "e", "", ""},
+		{"langfuse", map[string]any{"langfuse.user.id": "lu", "langfuse.session.id": "ls"}, "lu", "ls", "ls"},
+		{"traceloop", map[string]any{"traceloop.association.properties.user_id": "tu", "traceloop.association.properties.session_id": "ts"}, "tu", "ts", "ts"},
+		{"ai sdk metadata", map[string]any{"ai.telemetry.metadata.userId": "au", "ai.telemetry.metadata.sessionId": "as"}, "au", "as", "as"},
+		{"ai sdk context", map[string]any{"ai.settings.context.userId": "cu", "ai.settings.context.sessionId": "cs"}, "cu", "cs", "cs"},
+		{"conversation only", map[string]any{"gen_ai.conversation.id": "conv"}, "", "conv", "conv"},
+		{"user.id beats enduser.id", map[string]any{"enduser.id": "e", "user.id": "u"}, "u", "", ""},
+		{"langsmith project is never a session", map[string]any{"langsmith.trace.session_id": "project"}, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			llm := chatSpan("llm", "", 0, 5, userHi, answerOK)
+			for k, v := range tt.attrs {
+				llm.attrs[k] = v
+			}
+			ixs, _ := defaultMapper().mapData(makeTraces(nil, llm), plog.NewLogs())
+			require.Len(t, ixs, 1)
+			assert.Equal(t, tt.user, ixs[0].UserID)
+			assert.Equal(t, tt.session, ixs[0].SessionID)
+			assert.Equal(t, tt.conversation, ixs[0].ConversationID)
+			ix := decode(t, &ixs[0])
+			if tt.user == "" {
+				assert.NotContains(t, ix, "userId", "unknown ids are left out")
+			}
+		})
+	}
+}
+
+func TestRule8SpanEventsFillGaps(t *testing.T) {
+	t.Run("v1.28 span events", func(t *testing.T) {
+		llm := tSpan{id: "llm", name: "chat m", end: 5, attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai"},
+			events: []tEvent{
+				{name: "gen_ai.user.message", attrs: map[string]any{"content": "from event"}},
+				{name: "gen_ai.choice", attrs: map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": "event answer"}}},
+			}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "from event", ix["prompt"])
+		assert.Equal(t, "event answer", ix["response"])
+		assert.Equal(t, []any{"v1.28 gen_ai.*.message/gen_ai.choice events"}, meta(ix)["content_source"])
+	})
+	t.Run("attributes win over events", func(t *testing.T) {
+		llm := chatSpan("llm", "", 0, 5, userHi, answerOK)
+		llm.events = []tEvent{{name: "gen_ai.content.prompt", attrs: map[string]any{"gen_ai.prompt": "user: from event"}}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "hi", ix["prompt"])
+		assert.Equal(t, []any{"gen_ai.input/output.messages"}, meta(ix)["content_source"])
+	})
+	t.Run("deprecated gen_ai.prompt attribute", func(t *testing.T) {
+		llm := tSpan{id: "llm", name: "chat", end: 5, attrs: map[string]any{"gen_ai.operation.name": "chat",
+			"gen_ai.prompt": "system: be nice\nuser: multi\nline question", "gen_ai.completion": "plain answer"}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "multi\nline question", ix["prompt"])
+		assert.Equal(t, "plain answer", ix["response"])
+	})
+}
+
+func TestLogEventsJoinSpansInOneBatch(t *testing.T) {
+	td := makeTraces(map[string]any{"service.name": "svc"}, tSpan{id: "llm", name: "chat", end: 5,
+		attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "m"}})
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	add := func(name string, useAttr bool, body map[string]any) {
+		lr := lrs.AppendEmpty()
+		lr.SetTraceID(traceID(tTrace))
+		lr.SetSpanID(spanID("llm"))
+		if useAttr {
+			lr.Attributes().PutStr("event.name", name)
+		} else {
+			lr.SetEventName(name)
+		}
+		require.NoError(t, lr.Body().SetEmptyMap().FromRaw(body))
+	}
+	add("gen_ai.user.message", true, map[string]any{"content": "joined prompt"})
+	add("gen_ai.choice", false, map[string]any{"message": map[string]any{"content": "joined answer"}, "finish_reason": "stop"})
+	other := lrs.AppendEmpty()
+	other.Body().SetStr("an ordinary log line")
+
+	ixs, st := defaultMapper().mapData(td, ld)
+	require.Len(t, ixs, 1)
+	assert.Equal(t, "joined prompt", ixs[0].Prompt)
+	assert.Equal(t, "joined answer", ixs[0].Response)
+	assert.Equal(t, []string{"stop"}, ixs[0].Meta.FinishReasons)
+	assert.Equal(t, int64(2), st.logsMapped)
+	assert.Equal(t, int64(1), st.logsSkipped)
+}
+
+func TestRule9MalformedInput(t *testing.T) {
+	t.Run("truncated JSON falls back to raw text and is counted", func(t *testing.T) {
+		llm := chatSpan("llm", "", 0, 5, `[{"role":"user","parts":[{"type":"text","content":"cut of`, `{"role":`)
+		ix, st := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, `[{"role":"user","parts":[{"type":"text","content":"cut of`, ix["prompt"])
+		assert.Equal(t, `{"role":`, ix["response"])
+		assert.Equal(t, int64(2), st.rawFallback)
+	})
+	t.Run("wrong types", func(t *testing.T) {
+		llm := tSpan{id: "llm", name: "chat", end: 5, attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": "12", "gen_ai.usage.output_tokens": "lots",
+			"gen_ai.request.temperature": "hot", "gen_ai.input.messages": 42, "gen_ai.output.messages": true,
+			"gen_ai.response.finish_reasons": 7,
+			"user.id":                        1234,
+		}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, float64(12), meta(ix)["tokens_used"])
+		assert.NotContains(t, meta(ix), "temperature")
+		assert.Equal(t, "1234", ix["userId"])
+	})
+	t.Run("messages of wrong shape are skipped, the rest is read", func(t *testing.T) {
+		llm := chatSpan("llm", "", 0, 5, `[{"role":5},"text",{"role":"user","parts":[{"type":"text","content":"kept"}]},{"role":"user","parts":[{"type":"image","url":"x"},{"type":"weird"}]}]`, answerOK)
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "kept", ix["prompt"])
+	})
+	t.Run("missing ids and times", func(t *testing.T) {
+		td := ptrace.NewTraces()
+		sp := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+		putAttrs(sp.Attributes(), map[string]any{"gen_ai.operation.name": "chat", "gen_ai.input.messages": userHi})
+		ixs, _ := defaultMapper().mapData(td, plog.NewLogs())
+		require.Len(t, ixs, 1)
+		ix := decode(t, &ixs[0])
+		assert.Equal(t, "hi", ix["prompt"])
+		assert.Equal(t, "unknown_service", ix["agentId"])
+	})
+	t.Run("invalid UTF-8 is replaced", func(t *testing.T) {
+		llm := chatSpan("llm", "", 0, 5, "", "")
+		llm.attrs["gen_ai.input.messages"] = "plain \xff\xfe text"
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "plain \ufffd\ufffd text", ix["prompt"])
+	})
+}
+
+func TestMaxFieldBytes(t *testing.T) {
+	cfg := createDefaultConfig().(*Config).Mapping
+	cfg.MaxFieldBytes = 10
+	long := strings.Repeat("é", 20) // 2 bytes each
+	in := `[{"role":"user","parts":[{"type":"text","content":"` + long + `"}]}]`
+	llm := chatSpan("llm", "agent", 1, 5, in, `[{"role":"assistant","parts":[{"type":"text","content":"short"}]}]`)
+	ix, st := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(nil,
+		tSpan{id: "agent", name: "invoke_agent", end: 10, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		llm,
+		tSpan{id: "tool", parent: "agent", name: "execute_tool", start: 2, end: 3, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "gen_ai.tool.call.arguments": `{"query":"a long query"}`}},
+	))
+	prompt := ix["prompt"].(string)
+	assert.Equal(t, strings.Repeat("é", 5), prompt)
+	assert.True(t, utf8.ValidString(prompt))
+	assert.Equal(t, "short", ix["response"])
+	assert.Equal(t, `{"query":"`, ix["toolCalls"].([]any)[0].(map[string]any)["input"], "JSON over the limit becomes cut text")
+	assert.Equal(t, true, meta(ix)["truncated"])
+	assert.Equal(t, int64(2), st.truncated)
+}
+
+func TestAppendStringEscapes(t *testing.T) {
+	for _, s := range []string{"plain", `quo"te`, `back\slash`, "ctl\x00\x1f\n\r\t", "<html>&", "\u2028\u2029", "emoji 🚀", "bad \xc3\x28"} {
+		b := appendString(nil, s)
+		var got string
+		require.NoError(t, json.Unmarshal(b, &got), "%q -> %s", s, b)
+		if utf8.ValidString(s) {
+			assert.Equal(t, s, got)
+		}
+	}
+}
