@@ -62,9 +62,9 @@ const (
 )
 
 var identKeys = map[string]int{
-	"user.id":                                     idUserID,
-	"enduser.id":                                  idEndUserID,
-	"langfuse.user.id":                            idLangfuseUser,
+	"user.id":          idUserID,
+	"enduser.id":       idEndUserID,
+	"langfuse.user.id": idLangfuseUser,
 	"traceloop.association.properties.user_id":    idTraceloopUser,
 	"ai.telemetry.metadata.userId":                idAIUser,
 	"ai.settings.context.userId":                  idAIContextUser,
