@@ -63,11 +63,17 @@ type spanKey struct {
 }
 
 // mapData maps traces and logs of one batch together: log events join their
-// span; events of a span that is not in the batch stand for that span.
+// span (joinLogs); events of a span that is not in the batch stand for it.
 func (m *mapper) mapData(td ptrace.Traces, ld plog.Logs) ([]interaction, mapStats) {
 	b := &batch{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}}
+	if ld.LogRecordCount() > 0 {
+		joined := ptrace.NewTraces()
+		td.CopyTo(joined)
+		js := joinLogs(joined, ld)
+		b.stats.logsMapped, b.stats.logsSkipped = js.joined+js.orphans, js.skipped
+		td = joined
+	}
 	b.addTraces(td)
-	b.addLogs(ld)
 	out := b.build()
 	b.stats.interactions = int64(len(out))
 	return out, b.stats
@@ -143,52 +149,6 @@ func isContentEvent(name string) bool {
 		return true
 	}
 	return false
-}
-
-func (b *batch) addLogs(ld plog.Logs) {
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		ri := -1
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				lr := lrs.At(k)
-				name := lr.EventName()
-				if name == "" {
-					if v, ok := lr.Attributes().Get("event.name"); ok {
-						name = v.Str()
-					}
-				}
-				if !isContentEvent(name) {
-					b.stats.logsSkipped++
-					continue
-				}
-				if ri < 0 {
-					ri = b.addResource(rl.Resource())
-				}
-				t := uint64(lr.Timestamp())
-				if t == 0 {
-					t = uint64(lr.ObservedTimestamp())
-				}
-				key := spanKey{lr.TraceID(), lr.SpanID()}
-				si, ok := b.bySpan[key]
-				if !ok {
-					// The span is not in this batch: its events stand for it.
-					b.spans = append(b.spans, spanData{traceID: key.trace, spanID: key.span, start: t, res: ri, role: roleLLM})
-					si = len(b.spans) - 1
-					b.index(si)
-				}
-				sd := &b.spans[si]
-				if !sd.hasAttrs && t < sd.start {
-					sd.start = t
-				}
-				sd.events = append(sd.events, eventData{name: name, time: t, attrs: lr.Attributes(), body: val{lr.Body(), true}})
-				b.stats.logsMapped++
-			}
-		}
-	}
 }
 
 // applyEvents lets events fill what the span's attributes lack (rule 8).
@@ -541,7 +501,7 @@ func (b *batch) build() []interaction {
 		}
 	}
 	for i := range b.spans {
-		if !used[i] && b.spans[i].hasAttrs {
+		if !used[i] && !b.spans[i].synthetic {
 			b.stats.spansSkipped++
 		}
 	}
@@ -641,15 +601,18 @@ func (b *batch) buildInteraction(root int, members []int, used []bool) (interact
 	if len(llms) == 0 {
 		return interaction{}, false
 	}
+	ix := interaction{traceID: b.spans[root].traceID}
 	for _, i := range members {
 		used[i] = true
-		if b.spans[i].hasAttrs {
+		if !b.spans[i].synthetic {
 			b.stats.spansMapped++
+		}
+		if b.spans[i].partial {
+			ix.Meta.Partial = true
 		}
 	}
 	rs := &b.spans[root]
 	res := &b.resources[rs.res]
-	ix := interaction{traceID: rs.traceID}
 	md := &ix.Meta
 
 	contents := make([]llmContent, len(llms))

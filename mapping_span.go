@@ -100,6 +100,9 @@ type spanData struct {
 	attrs    pcommon.Map
 	hasAttrs bool
 	order    int
+	// synthetic spans stand in for log events whose span was not there
+	synthetic bool
+	partial   bool
 
 	role  spanRole
 	conv  convention
@@ -193,7 +196,11 @@ func extractSpan(span ptrace.Span, sd *spanData) {
 			continue
 		}
 		if strings.HasPrefix(ev.Name(), "gen_ai.") {
-			sd.events = append(sd.events, eventData{name: ev.Name(), time: uint64(ev.Timestamp()), attrs: ev.Attributes()})
+			ed := eventData{name: ev.Name(), time: uint64(ev.Timestamp()), attrs: ev.Attributes()}
+			if body, ok := ev.Attributes().Get(attrEventBody); ok {
+				ed.body = val{body, true}
+			}
+			sd.events = append(sd.events, ed)
 		}
 	}
 }
@@ -258,6 +265,11 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		sd.toolResult = val{v, true}
 	case "error.type":
 		sd.error = true
+	case attrSynthetic:
+		sd.synthetic = true
+		sd.role = roleLLM
+	case attrPartial:
+		sd.partial = true
 	case "telemetry.sdk.name":
 		if v.Str() == "openlit" {
 			sd.conv |= convOpenLIT

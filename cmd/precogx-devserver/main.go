@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("precogx-devserver", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8088", `listen address; ":0" picks a free port`)
 	keys := fs.String("keys", devserver.DefaultKey+":"+devserver.TierUnlimited,
-		"comma-separated key:tier list; tiers: free, pro, enterprise, unlimited, revoked (default from $"+keysEnv+" when set)")
+		"comma-separated key:tier list, tiers free|pro|enterprise|unlimited|revoked; $"+keysEnv+" is used when this flag is absent")
 	store := fs.String("store", "", "append accepted interactions to this JSONL file")
 	schema := fs.String("schema", "", "JSON Schema file overriding the embedded interaction schema")
 	maxBatch := fs.Int("max-batch", devserver.DefaultMaxBatch, "max interactions per batch request")

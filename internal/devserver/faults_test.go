@@ -158,10 +158,6 @@ func TestLatency(t *testing.T) {
 	start := time.Now()
 	ok(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), nil), 1)
 	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
-	// Inspection endpoints are not delayed.
-	start = time.Now()
-	get(t, s, http.MethodGet, "/api/v1/interactions")
-	assert.Less(t, time.Since(start), 30*time.Millisecond)
 
 	// A client that gives up ends the wait; nothing is answered or stored.
 	s.SetFaults(Faults{Latency: time.Minute})

@@ -27,6 +27,7 @@ import (
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/time/rate"
 )
@@ -107,14 +108,17 @@ type Server struct {
 
 // New validates opts, compiles the schema and opens the store.
 func New(opts Options) (*Server, error) {
-	if len(opts.Keys) == 0 {
-		opts.Keys = map[string]string{DefaultKey: TierUnlimited}
+	keys := map[string]string{DefaultKey: TierUnlimited}
+	if len(opts.Keys) > 0 {
+		keys = make(map[string]string, len(opts.Keys)) // a copy: the caller may reuse its map
 	}
-	for _, t := range opts.Keys { // the error names the tier only: keys are secrets
-		if _, ok := tiers[t]; !ok {
+	for k, t := range opts.Keys {
+		if _, ok := tiers[t]; !ok { // the error names the tier only: keys are secrets
 			return nil, fmt.Errorf("unknown tier %q (want one of %s)", t, strings.Join(sortedTiers(), ", "))
 		}
+		keys[k] = t
 	}
+	opts.Keys = keys
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
@@ -319,7 +323,11 @@ func (s *Server) account(w *recorder, r *http.Request) {
 	case w.status == 0:
 		s.opts.Logf("%s %s -> client went away", r.Method, r.URL.Path)
 	default:
-		s.opts.Logf("%s %s -> %d %s%s", r.Method, r.URL.Path, w.status, w.code, w.note)
+		outcome := strconv.Itoa(w.status)
+		if w.code != "" {
+			outcome += " " + w.code
+		}
+		s.opts.Logf("%s %s -> %s%s", r.Method, r.URL.Path, outcome, w.note)
 	}
 }
 
@@ -459,7 +467,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	if !knownEncodings[enc] {
 		return nil, errorf(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
-			"unsupported Content-Encoding %q (supported: gzip, deflate, zlib, zstd, snappy, x-snappy-framed)", enc)
+			"unsupported Content-Encoding %q (supported: gzip, deflate, zlib, zstd, snappy, x-snappy-framed, lz4)", enc)
 	}
 	limit := s.opts.MaxBodyBytes
 	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
@@ -483,7 +491,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, *apiError) {
 }
 
 var knownEncodings = map[string]bool{"": true, "identity": true, "gzip": true, "x-gzip": true, "deflate": true,
-	"zlib": true, "zstd": true, "snappy": true, "x-snappy-framed": true}
+	"zlib": true, "zstd": true, "snappy": true, "x-snappy-framed": true, "lz4": true}
 
 var errTooLarge = errors.New("too large")
 
@@ -537,6 +545,8 @@ func decompress(enc string, raw []byte, limit int64) ([]byte, error) {
 			return snappy.Decode(nil, raw)
 		}
 		rd = snappy.NewReader(src)
+	case "lz4": // the collector's lz4 option sends the frame format
+		rd = lz4.NewReader(src)
 	}
 	out, err := io.ReadAll(io.LimitReader(rd, limit+1))
 	if err != nil {

@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang/snappy" // what the collector's snappy compressor uses
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -325,6 +326,8 @@ func compress(t *testing.T, enc string, b []byte) []byte {
 		w, _ = flate.NewWriter(&buf, flate.DefaultCompression)
 	case "zstd":
 		w, _ = zstd.NewWriter(&buf)
+	case "lz4":
+		w = lz4.NewWriter(&buf)
 	case "snappy-framed":
 		w = snappy.NewBufferedWriter(&buf)
 	case "snappy-block":
@@ -344,7 +347,7 @@ func TestCompressedBodies(t *testing.T) {
 	require.NoError(t, err)
 	for _, tc := range []struct{ header, codec string }{
 		{"gzip", "gzip"}, {"zstd", "zstd"}, {"deflate", "zlib"}, {"deflate", "raw-deflate"}, {"zlib", "zlib"},
-		{"snappy", "snappy-block"}, {"snappy", "snappy-framed"}, {"x-snappy-framed", "snappy-framed"}, {"identity", ""},
+		{"snappy", "snappy-block"}, {"snappy", "snappy-framed"}, {"x-snappy-framed", "snappy-framed"}, {"lz4", "lz4"}, {"identity", ""},
 	} {
 		t.Run(tc.header+"/"+tc.codec, func(t *testing.T) {
 			b := body
@@ -367,7 +370,7 @@ func TestBodyTooLarge(t *testing.T) {
 	apiErr(t, post(t, s, "/api/v1/telemetry/ingest", big, nil), 413, "PAYLOAD_TOO_LARGE")
 	raw, err := json.Marshal(big)
 	require.NoError(t, err)
-	for _, tc := range []struct{ header, codec string }{{"gzip", "gzip"}, {"zstd", "zstd"}, {"snappy", "snappy-block"}, {"snappy", "snappy-framed"}} {
+	for _, tc := range []struct{ header, codec string }{{"gzip", "gzip"}, {"zstd", "zstd"}, {"snappy", "snappy-block"}, {"snappy", "snappy-framed"}, {"lz4", "lz4"}} {
 		b := compress(t, tc.codec, raw)
 		require.Less(t, len(b), 2048, "compressed body fits, decompressed does not")
 		e := apiErr(t, post(t, s, "/api/v1/telemetry/ingest", b, map[string]string{"Content-Encoding": tc.header}), 413, "PAYLOAD_TOO_LARGE")
