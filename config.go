@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -54,7 +55,17 @@ type Config struct {
 	MaxBatchInteractions int `mapstructure:"max_batch_interactions"`
 	MaxRequestBytes      int `mapstructure:"max_request_bytes"`
 
-	Mapping MappingConfig `mapstructure:"mapping"`
+	Mapping  MappingConfig  `mapstructure:"mapping"`
+	Assembly AssemblyConfig `mapstructure:"assembly"`
+}
+
+// AssemblyConfig bounds how long and how many traces wait for their pieces.
+type AssemblyConfig struct {
+	// Wait is how long a trace may wait for missing spans and log events
+	// after its last piece; 0 maps each batch alone.
+	Wait time.Duration `mapstructure:"wait"`
+	// MaxTraces bounds the traces held; at the bound the oldest is released early.
+	MaxTraces int `mapstructure:"max_traces"`
 }
 
 // MappingConfig tunes how spans and events become interactions.
@@ -103,6 +114,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Mapping.MaxFieldBytes <= 0 {
 		errs = append(errs, fmt.Errorf("mapping.max_field_bytes: must be positive, got %d", cfg.Mapping.MaxFieldBytes))
+	}
+	if cfg.Assembly.Wait < 0 {
+		errs = append(errs, fmt.Errorf("assembly.wait: must not be negative, got %s", cfg.Assembly.Wait))
+	}
+	if cfg.Assembly.MaxTraces <= 0 {
+		errs = append(errs, fmt.Errorf("assembly.max_traces: must be positive, got %d", cfg.Assembly.MaxTraces))
 	}
 	return errors.Join(errs...)
 }

@@ -71,7 +71,7 @@ func (e *precogxExporter) shutdown(context.Context) error {
 }
 
 func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	ixs := e.mapAndCount(ctx, td, plog.NewLogs())
+	ixs := e.mapAndCount(ctx, td)
 	failed, err := e.deliver(ctx, ixs)
 	if err == nil || consumererror.IsPermanent(err) {
 		return err
@@ -79,17 +79,8 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	return consumererror.NewTraces(err, filterTraces(td, failed))
 }
 
-func (e *precogxExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	ixs := e.mapAndCount(ctx, ptrace.NewTraces(), ld)
-	failed, err := e.deliver(ctx, ixs)
-	if err == nil || consumererror.IsPermanent(err) {
-		return err
-	}
-	return consumererror.NewLogs(err, filterLogs(ld, failed))
-}
-
-func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces, ld plog.Logs) []interaction {
-	ixs, st := e.mapper.mapData(td, ld)
+func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []interaction {
+	ixs, st := e.mapper.mapData(td, plog.NewLogs())
 	t := e.telemetry
 	add := func(c metric.Int64Counter, n int64) {
 		if n > 0 {
@@ -330,22 +321,6 @@ func filterTraces(td ptrace.Traces, keep map[pcommon.TraceID]struct{}) ptrace.Tr
 			return ss.Spans().Len() == 0
 		})
 		return rs.ScopeSpans().Len() == 0
-	})
-	return out
-}
-
-func filterLogs(ld plog.Logs, keep map[pcommon.TraceID]struct{}) plog.Logs {
-	out := plog.NewLogs()
-	ld.CopyTo(out)
-	out.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
-			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-				_, ok := keep[lr.TraceID()]
-				return !ok
-			})
-			return sl.LogRecords().Len() == 0
-		})
-		return rl.ScopeLogs().Len() == 0
 	})
 	return out
 }

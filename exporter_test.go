@@ -210,7 +210,7 @@ func TestRetryableErrors(t *testing.T) {
 		{name: "500 injected", faults: devserver.Faults{ErrorRate: 1, ErrorStatus: 500}, contains: []string{"HTTP 500", "INJECTED_FAULT"}},
 		{name: "408 injected", faults: devserver.Faults{ErrorRate: 1, ErrorStatus: 408}, contains: []string{"HTTP 408"}},
 		{name: "connection reset", faults: devserver.Faults{ResetRate: 1}, contains: []string{"POST /telemetry/ingest"}},
-		{name: "slower than timeout", faults: devserver.Faults{Latency: 1500 * time.Millisecond}, timeout: 300 * time.Millisecond, contains: []string{"Timeout"}},
+		{name: "slower than timeout", faults: devserver.Faults{Latency: 1500 * time.Millisecond}, timeout: 300 * time.Millisecond, contains: []string{"exceeded"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -12,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
@@ -22,6 +25,8 @@ const (
 	defaultMaxBatchInteractions = 100
 	defaultMaxRequestBytes      = 4 << 20
 	defaultMaxFieldBytes        = 64 << 10
+	defaultAssemblyWait         = 2 * time.Second
+	defaultMaxTraces            = 10_000
 )
 
 // NewFactory creates a factory for the precogx exporter.
@@ -63,35 +68,124 @@ func createDefaultConfig() component.Config {
 			Prompt:        PromptLastUserMessage,
 			MaxFieldBytes: defaultMaxFieldBytes,
 		},
+		Assembly: AssemblyConfig{
+			Wait:      defaultAssemblyWait,
+			MaxTraces: defaultMaxTraces,
+		},
 	}
 }
 
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	c := cfg.(*Config)
-	e, err := newExporter(c, set)
+	s, err := getShared(ctx, set, cfg.(*Config))
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+	return &tracesFront{s}, nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	c := cfg.(*Config)
-	e, err := newExporter(c, set)
+	s, err := getShared(ctx, set, cfg.(*Config))
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, helperOptions(c, e)...)
+	return &logsFront{s}, nil
 }
 
-func helperOptions(c *Config, e *precogxExporter) []exporterhelper.Option {
-	return []exporterhelper.Option{
+// shared is one exporter instance per configuration, used by the traces and
+// the logs pipelines alike (as the otlp receiver shares its server): the
+// assembly stage must see both to join log events with their spans.
+var shared = struct {
+	sync.Mutex
+	m map[*Config]*sharedExporter
+}{m: map[*Config]*sharedExporter{}}
+
+// sharedExporter is assembly in front of the exporterhelper queue, retry and
+// the HTTP delivery.
+type sharedExporter struct {
+	cfg     *Config
+	queue   exporter.Traces
+	asm     *assembler
+	mu      sync.Mutex
+	started int
+}
+
+func getShared(ctx context.Context, set exporter.Settings, cfg *Config) (*sharedExporter, error) {
+	shared.Lock()
+	defer shared.Unlock()
+	if s, ok := shared.m[cfg]; ok {
+		return s, nil
+	}
+	e, err := newExporter(cfg, set)
+	if err != nil {
+		return nil, err
+	}
+	queue, err := exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces,
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		// The HTTP client owns the timeout (confighttp `timeout`), as in otlphttp.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		exporterhelper.WithRetry(c.RetryConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
+		exporterhelper.WithRetry(cfg.RetryConfig),
+		exporterhelper.WithQueue(cfg.QueueConfig),
+	)
+	if err != nil {
+		return nil, err
 	}
+	s := &sharedExporter{cfg: cfg, queue: queue}
+	s.asm = newAssembler(cfg.Assembly, queue.ConsumeTraces, e.telemetry, set.Logger)
+	shared.m[cfg] = s
+	return s, nil
+}
+
+func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started++
+	if s.started > 1 {
+		return nil
+	}
+	if err := s.queue.Start(ctx, host); err != nil {
+		return err
+	}
+	s.asm.start()
+	return nil
+}
+
+// shutdown stops the instance when its last pipeline stops: what assembly
+// still holds goes into the queue first, then the queue drains or persists.
+func (s *sharedExporter) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started > 1 {
+		s.started--
+		return nil
+	}
+	s.started = 0
+	shared.Lock()
+	delete(shared.m, s.cfg)
+	shared.Unlock()
+	s.asm.shutdown(ctx)
+	return s.queue.Shutdown(ctx)
+}
+
+type tracesFront struct{ s *sharedExporter }
+
+func (f *tracesFront) Start(ctx context.Context, host component.Host) error {
+	return f.s.start(ctx, host)
+}
+func (f *tracesFront) Shutdown(ctx context.Context) error  { return f.s.shutdown(ctx) }
+func (f *tracesFront) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+func (f *tracesFront) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return f.s.asm.consumeTraces(ctx, td)
+}
+
+type logsFront struct{ s *sharedExporter }
+
+func (f *logsFront) Start(ctx context.Context, host component.Host) error {
+	return f.s.start(ctx, host)
+}
+func (f *logsFront) Shutdown(ctx context.Context) error  { return f.s.shutdown(ctx) }
+func (f *logsFront) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+func (f *logsFront) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	return f.s.asm.consumeLogs(ctx, ld)
 }

@@ -494,7 +494,7 @@ func (b *batch) build() []interaction {
 		idx := b.byTrace[tid]
 		roots := b.roots(idx)
 		for _, r := range roots {
-			ix, ok := b.buildInteraction(r.root, r.members, used)
+			ix, ok := b.buildInteraction(&r, used)
 			if ok {
 				out = append(out, ix)
 			}
@@ -509,12 +509,23 @@ func (b *batch) build() []interaction {
 }
 
 type rootGroup struct {
-	root    int
-	members []int // every span under root, root first, then by start time
+	root       int   // the span whose ids and resource describe the turn
+	members    []int // every span of the turn, root first, then by start time
+	start, end uint64
 }
 
-// roots finds the interaction roots of one trace: the topmost ancestor (in
-// this batch) of every llm span.
+// groupKey identifies a turn: a trace root or a top-level agent span stands
+// for itself; top-level spans whose parent is missing (not sent yet, or in
+// another process) are siblings of one turn under that parent, and log-only
+// (synthetic) spans of a trace share one turn.
+type groupKey struct {
+	span    int
+	virtual bool
+	parent  pcommon.SpanID
+}
+
+// roots finds the turns of one trace (rule 2): every group of spans that
+// has at least one llm span.
 func (b *batch) roots(idx []int) []rootGroup {
 	parentOf := func(i int) int {
 		sd := &b.spans[i]
@@ -540,34 +551,68 @@ func (b *batch) roots(idx []int) []rootGroup {
 		top[i] = t
 		return t
 	}
-	groups := map[int]*rootGroup{}
-	var order []int
+	keyOf := func(i int) groupKey {
+		t := topOf(i, 0)
+		sd := &b.spans[t]
+		switch {
+		case sd.synthetic:
+			return groupKey{virtual: true}
+		case sd.parentID.IsEmpty() || sd.role == roleAgent:
+			return groupKey{span: t}
+		}
+		return groupKey{virtual: true, parent: sd.parentID}
+	}
+	groups := map[groupKey]*rootGroup{}
+	var order []groupKey
 	for _, i := range idx {
 		if b.spans[i].role != roleLLM {
 			continue
 		}
-		t := topOf(i, 0)
-		if _, ok := groups[t]; !ok {
-			groups[t] = &rootGroup{root: t}
-			order = append(order, t)
+		k := keyOf(i)
+		if _, ok := groups[k]; !ok {
+			groups[k] = &rootGroup{root: -1}
+			order = append(order, k)
 		}
 	}
 	for _, i := range idx {
-		t := topOf(i, 0)
-		if g, ok := groups[t]; ok && i != t {
+		if g, ok := groups[keyOf(i)]; ok {
 			g.members = append(g.members, i)
 		}
 	}
 	out := make([]rootGroup, 0, len(order))
-	for _, t := range order {
-		g := groups[t]
+	for _, k := range order {
+		g := groups[k]
 		slices.SortStableFunc(g.members, func(x, y int) int {
 			return cmpUint(b.spans[x].start, b.spans[y].start)
 		})
-		g.members = append([]int{t}, g.members...)
+		if !k.virtual {
+			g.root = k.span
+			g.start, g.end = b.spans[k.span].start, b.spans[k.span].end
+		} else {
+			// the earliest top-level span stands for the missing root; the
+			// turn lasts from the first start to the last end among them
+			for _, i := range g.members {
+				sd := &b.spans[i]
+				if topOf(i, 0) != i {
+					continue
+				}
+				if g.root < 0 {
+					g.root = i
+					g.start = sd.start
+				}
+				if sd.start != 0 && sd.start < g.start {
+					g.start = sd.start
+				}
+				if sd.end > g.end {
+					g.end = sd.end
+				}
+			}
+		}
+		g.members = slices.DeleteFunc(g.members, func(i int) bool { return i == g.root })
+		g.members = append([]int{g.root}, g.members...)
 		out = append(out, *g)
 	}
-	slices.SortStableFunc(out, func(x, y rootGroup) int { return cmpUint(b.spans[x.root].start, b.spans[y.root].start) })
+	slices.SortStableFunc(out, func(x, y rootGroup) int { return cmpUint(x.start, y.start) })
 	return out
 }
 
@@ -581,7 +626,8 @@ func cmpUint(a, b uint64) int {
 	return 0
 }
 
-func (b *batch) buildInteraction(root int, members []int, used []bool) (interaction, bool) {
+func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) {
+	root, members := g.root, g.members
 	var llms, tools, agents []int
 	var conv convention
 	for _, i := range members {
@@ -653,9 +699,9 @@ func (b *batch) buildInteraction(root int, members []int, used []bool) (interact
 	}
 
 	// timing
-	md.Timestamp = rs.start
-	if rs.end != 0 && rs.end >= rs.start && rs.start != 0 {
-		md.ResponseTimeMS = someInt(int64((rs.end - rs.start) / 1e6))
+	md.Timestamp = g.start
+	if g.end != 0 && g.end >= g.start && g.start != 0 {
+		md.ResponseTimeMS = someInt(int64((g.end - g.start) / 1e6))
 	}
 	md.TraceID = hex.EncodeToString(rs.traceID[:])
 	md.RootSpanID = hex.EncodeToString(rs.spanID[:])

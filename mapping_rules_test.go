@@ -162,6 +162,18 @@ func TestRule2Turns(t *testing.T) {
 		assert.Equal(t, "hi", ixs[0].Prompt)
 		assert.Equal(t, "second", ixs[1].Prompt)
 	})
+	t.Run("siblings under a missing root are one turn", func(t *testing.T) {
+		ixs, _ := defaultMapper().mapData(makeTraces(nil,
+			chatSpan("llm1", "absent-root", 10, 20, userHi, answerOK),
+			tSpan{id: "tool", parent: "absent-root", name: "execute_tool t", start: 21, end: 25, attrs: map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t"}},
+			chatSpan("llm2", "absent-root", 26, 40, userHi, answerOK),
+		), plog.NewLogs())
+		require.Len(t, ixs, 1)
+		assert.Equal(t, 2, ixs[0].Meta.LLMCallCount)
+		assert.Len(t, ixs[0].ToolCalls, 1)
+		assert.Equal(t, int64(30), ixs[0].Meta.ResponseTimeMS.V, "from the first start to the last end")
+		assert.Equal(t, hex.EncodeToString([]byte("llm1\x00\x00\x00\x00")), ixs[0].Meta.RootSpanID, "the earliest span stands for the root")
+	})
 	t.Run("a parent cycle does not hang", func(t *testing.T) {
 		ixs, _ := defaultMapper().mapData(makeTraces(nil,
 			tSpan{id: "a", parent: "b", name: "x", attrs: map[string]any{}},

@@ -26,6 +26,13 @@ type stack struct {
 // examples/demo/config.yaml; `make test` builds both binaries first.
 func startStack(t *testing.T, devArgs ...string) *stack {
 	t.Helper()
+	return startStackWith(t, filepath.Join("examples", "demo", "config.yaml"), nil, devArgs...)
+}
+
+// startStackWith starts the devserver and the collector with a config
+// (relative to the repository root) and extra environment.
+func startStackWith(t *testing.T, config string, env []string, devArgs ...string) *stack {
+	t.Helper()
 	root, err := RepoRoot()
 	require.NoError(t, err)
 	dir := t.TempDir()
@@ -33,8 +40,8 @@ func startStack(t *testing.T, devArgs ...string) *stack {
 		append([]string{"-keys", testAPIKey + ":unlimited"}, devArgs...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dev.Stop(5 * time.Second) })
-	col, err := StartCollector(filepath.Join(root, "bin", "otelcol-precogx"), filepath.Join(root, "examples", "demo", "config.yaml"),
-		filepath.Join(dir, "collector.log"), "PRECOGX_ENDPOINT="+dev.URL+"/api/v1", "PRECOGX_API_KEY="+testAPIKey)
+	env = append(env, "PRECOGX_ENDPOINT="+dev.URL+"/api/v1", "PRECOGX_API_KEY="+testAPIKey)
+	col, err := StartCollector(filepath.Join(root, "bin", "otelcol-precogx"), filepath.Join(root, config), filepath.Join(dir, "collector.log"), env...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = col.Stop(10 * time.Second) })
 	return &stack{root: root, dev: dev, col: col}

@@ -26,15 +26,20 @@ type TelemetryBuilder struct {
 	meter                       metric.Meter
 	mu                          sync.Mutex
 	registrations               []metric.Registration
+	PrecogxAssemblyHeldBytes    metric.Int64UpDownCounter
 	PrecogxContentRawFallback   metric.Int64Counter
 	PrecogxFieldsTruncated      metric.Int64Counter
 	PrecogxInteractionsFailed   metric.Int64Counter
 	PrecogxInteractionsProduced metric.Int64Counter
 	PrecogxInteractionsSent     metric.Int64Counter
+	PrecogxLatePieces           metric.Int64Counter
 	PrecogxLogRecordsMapped     metric.Int64Counter
+	PrecogxLogRecordsSkipped    metric.Int64Counter
 	PrecogxRequests             metric.Int64Counter
 	PrecogxSpansMapped          metric.Int64Counter
 	PrecogxSpansSkipped         metric.Int64Counter
+	PrecogxTracesHeld           metric.Int64UpDownCounter
+	PrecogxTracesReleased       metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -66,6 +71,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.PrecogxAssemblyHeldBytes, err = builder.meter.Int64UpDownCounter(
+		"otelcol_precogx_assembly_held_bytes",
+		metric.WithDescription("Approximate bytes of spans and log events held by the assembly stage. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
 	builder.PrecogxContentRawFallback, err = builder.meter.Int64Counter(
 		"otelcol_precogx_content_raw_fallback",
 		metric.WithDescription("Content values that were not valid JSON and were used as raw text. [Alpha]"),
@@ -96,9 +107,21 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{interaction}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.PrecogxLatePieces, err = builder.meter.Int64Counter(
+		"otelcol_precogx_late_pieces",
+		metric.WithDescription("Spans and log events that arrived after their trace was released; they are sent as a partial interaction. [Alpha]"),
+		metric.WithUnit("{piece}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.PrecogxLogRecordsMapped, err = builder.meter.Int64Counter(
 		"otelcol_precogx_log_records_mapped",
 		metric.WithDescription("GenAI log-record events that took part in an interaction. [Alpha]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.PrecogxLogRecordsSkipped, err = builder.meter.Int64Counter(
+		"otelcol_precogx_log_records_skipped",
+		metric.WithDescription("Log records skipped because they are not GenAI events. [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
@@ -118,6 +141,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_precogx_spans_skipped",
 		metric.WithDescription("Spans skipped because they carry no GenAI data. [Alpha]"),
 		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.PrecogxTracesHeld, err = builder.meter.Int64UpDownCounter(
+		"otelcol_precogx_traces_held",
+		metric.WithDescription("Traces held by the assembly stage, waiting for their missing pieces. [Alpha]"),
+		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.PrecogxTracesReleased, err = builder.meter.Int64Counter(
+		"otelcol_precogx_traces_released",
+		metric.WithDescription("Traces released by the assembly stage into the sending queue, by cause (root, wait, pressure, shutdown). [Alpha]"),
+		metric.WithUnit("{trace}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -19,15 +19,23 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.PrecogxAssemblyHeldBytes.Add(context.Background(), 1)
 	tb.PrecogxContentRawFallback.Add(context.Background(), 1)
 	tb.PrecogxFieldsTruncated.Add(context.Background(), 1)
 	tb.PrecogxInteractionsFailed.Add(context.Background(), 1)
 	tb.PrecogxInteractionsProduced.Add(context.Background(), 1)
 	tb.PrecogxInteractionsSent.Add(context.Background(), 1)
+	tb.PrecogxLatePieces.Add(context.Background(), 1)
 	tb.PrecogxLogRecordsMapped.Add(context.Background(), 1)
+	tb.PrecogxLogRecordsSkipped.Add(context.Background(), 1)
 	tb.PrecogxRequests.Add(context.Background(), 1)
 	tb.PrecogxSpansMapped.Add(context.Background(), 1)
 	tb.PrecogxSpansSkipped.Add(context.Background(), 1)
+	tb.PrecogxTracesHeld.Add(context.Background(), 1)
+	tb.PrecogxTracesReleased.Add(context.Background(), 1)
+	AssertEqualPrecogxAssemblyHeldBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxContentRawFallback(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -43,7 +51,13 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualPrecogxInteractionsSent(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxLatePieces(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxLogRecordsMapped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxLogRecordsSkipped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxRequests(t, testTel,
@@ -53,6 +67,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxSpansSkipped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxTracesHeld(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxTracesReleased(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -1,0 +1,470 @@
+package precogxexporter // import "github.com/precogx/precogxexporter"
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/precogx/precogxexporter/internal/metadata"
+)
+
+// Release causes, the values of the cause attribute.
+const (
+	causeRoot     = "root"
+	causeWait     = "wait"
+	causePressure = "pressure"
+	causeShutdown = "shutdown"
+)
+
+// maxGrace bounds how long a trace waits for late events once its root span
+// has arrived.
+const maxGrace = 500 * time.Millisecond
+
+// assembler holds the pieces of each trace (spans from the traces pipeline,
+// GenAI events from the logs pipeline) until the trace is whole, then hands
+// it, log events joined as span events, to next (the sending queue).
+type assembler struct {
+	wait      time.Duration
+	grace     time.Duration
+	maxTraces int
+	next      func(context.Context, ptrace.Traces) error
+	tel       *metadata.TelemetryBuilder
+	logger    *zap.Logger
+	now       func() time.Time
+
+	mu        sync.Mutex
+	held      map[pcommon.TraceID]*heldTrace
+	fifo      []pcommon.TraceID // arrival order, for release under pressure
+	deadlines deadlineHeap
+	released  recentSet // traces already sent, to recognise late pieces
+	version   uint64
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+type heldTrace struct {
+	td       ptrace.Traces
+	ld       plog.Logs
+	bytes    int64
+	rootSeen bool
+	rootAt   time.Time
+	partial  bool
+	deadline time.Time
+	version  uint64
+}
+
+func newAssembler(cfg AssemblyConfig, next func(context.Context, ptrace.Traces) error, tel *metadata.TelemetryBuilder, logger *zap.Logger) *assembler {
+	return &assembler{
+		wait:      cfg.Wait,
+		grace:     min(cfg.Wait/4, maxGrace),
+		maxTraces: cfg.MaxTraces,
+		next:      next,
+		tel:       tel,
+		logger:    logger,
+		now:       time.Now,
+		held:      map[pcommon.TraceID]*heldTrace{},
+		released:  newRecentSet(max(4*cfg.MaxTraces, 1024)),
+	}
+}
+
+func (a *assembler) start() {
+	if a.wait <= 0 || a.stop != nil {
+		return
+	}
+	a.stop, a.done = make(chan struct{}), make(chan struct{})
+	tick := min(max(a.wait/10, 10*time.Millisecond), 100*time.Millisecond)
+	go func() {
+		defer close(a.done)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-a.stop:
+				return
+			case <-t.C:
+				a.releaseDue()
+			}
+		}
+	}()
+}
+
+// shutdown releases everything still held into next.
+func (a *assembler) shutdown(ctx context.Context) {
+	if a.stop != nil {
+		close(a.stop)
+		<-a.done
+		a.stop = nil
+	}
+	a.mu.Lock()
+	var out []*heldTrace
+	for _, id := range a.fifo {
+		if h, ok := a.held[id]; ok {
+			out = append(out, a.take(id, h))
+		}
+	}
+	a.fifo = a.fifo[:0]
+	a.mu.Unlock()
+	a.releaseAll(ctx, out, causeShutdown)
+}
+
+func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
+	if a.wait <= 0 {
+		own := ptrace.NewTraces()
+		td.CopyTo(own)
+		return a.next(ctx, own)
+	}
+	now := a.now()
+	a.mu.Lock()
+	var late int64
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			dst := map[pcommon.TraceID]ptrace.SpanSlice{}
+			spans := ss.Spans()
+			for k := 0; k < spans.Len(); k++ {
+				span := spans.At(k)
+				h, isLate := a.hold(span.TraceID(), now)
+				if isLate {
+					late++
+				}
+				slice, ok := dst[span.TraceID()]
+				if !ok {
+					nrs := h.td.ResourceSpans().AppendEmpty()
+					rs.Resource().CopyTo(nrs.Resource())
+					nrs.SetSchemaUrl(rs.SchemaUrl())
+					nss := nrs.ScopeSpans().AppendEmpty()
+					ss.Scope().CopyTo(nss.Scope())
+					nss.SetSchemaUrl(ss.SchemaUrl())
+					slice = nss.Spans()
+					dst[span.TraceID()] = slice
+				}
+				span.CopyTo(slice.AppendEmpty())
+				a.grow(h, spanSize(span))
+				if span.ParentSpanID().IsEmpty() && !h.rootSeen {
+					h.rootSeen, h.rootAt = true, now
+					a.schedule(span.TraceID(), h, earlier(now.Add(a.grace), h.deadline))
+				}
+			}
+		}
+	}
+	out := a.relieve()
+	a.mu.Unlock()
+	a.countLate(ctx, late)
+	a.releaseAll(ctx, out, causePressure)
+	return nil
+}
+
+func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
+	if a.wait <= 0 {
+		td := ptrace.NewTraces()
+		st := joinLogs(td, ld)
+		a.countJoin(ctx, st)
+		if td.SpanCount() == 0 {
+			return nil
+		}
+		return a.next(ctx, td)
+	}
+	now := a.now()
+	var skipped, late int64
+	// events without a trace context cannot wait for anything: sent at once
+	loose := plog.NewLogs()
+	a.mu.Lock()
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			dst := map[pcommon.TraceID]plog.LogRecordSlice{}
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				if !isContentEvent(eventName(lr)) {
+					skipped++
+					continue
+				}
+				var target plog.Logs
+				tid := lr.TraceID()
+				if tid.IsEmpty() {
+					target = loose
+				} else {
+					h, isLate := a.hold(tid, now)
+					if isLate {
+						late++
+					}
+					target = h.ld
+					a.grow(h, logSize(lr))
+				}
+				slice, ok := dst[tid]
+				if !ok {
+					nrl := target.ResourceLogs().AppendEmpty()
+					rl.Resource().CopyTo(nrl.Resource())
+					nsl := nrl.ScopeLogs().AppendEmpty()
+					sl.Scope().CopyTo(nsl.Scope())
+					slice = nsl.LogRecords()
+					dst[tid] = slice
+				}
+				lr.CopyTo(slice.AppendEmpty())
+			}
+		}
+	}
+	out := a.relieve()
+	a.mu.Unlock()
+	if skipped > 0 {
+		a.tel.PrecogxLogRecordsSkipped.Add(ctx, skipped)
+	}
+	a.countLate(ctx, late)
+	if loose.LogRecordCount() > 0 {
+		a.releaseAll(ctx, []*heldTrace{{td: ptrace.NewTraces(), ld: loose}}, causeWait)
+	}
+	a.releaseAll(ctx, out, causePressure)
+	return nil
+}
+
+// hold returns the held entry of a trace, creating it; a trace that was
+// already released starts a partial entry.
+func (a *assembler) hold(id pcommon.TraceID, now time.Time) (*heldTrace, bool) {
+	h, ok := a.held[id]
+	late := a.released.has(id)
+	if !ok {
+		h = &heldTrace{td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late, deadline: now.Add(a.wait)}
+		a.held[id] = h
+		a.fifo = append(a.fifo, id)
+		a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
+		a.schedule(id, h, h.deadline)
+		return h, late
+	}
+	if !h.rootSeen {
+		a.schedule(id, h, now.Add(a.wait))
+	} else if next := now.Add(a.grace); next.After(h.deadline) {
+		// pieces still coming after the root get a grace each, up to wait
+		a.schedule(id, h, earlier(next, h.rootAt.Add(a.wait)))
+	}
+	return h, late
+}
+
+func (a *assembler) schedule(id pcommon.TraceID, h *heldTrace, at time.Time) {
+	a.version++
+	h.version, h.deadline = a.version, at
+	heap.Push(&a.deadlines, deadline{at: at, id: id, version: h.version})
+}
+
+func (a *assembler) grow(h *heldTrace, n int64) {
+	h.bytes += n
+	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), n)
+}
+
+// take removes a held trace; the caller holds the lock.
+func (a *assembler) take(id pcommon.TraceID, h *heldTrace) *heldTrace {
+	delete(a.held, id)
+	a.released.add(id)
+	a.tel.PrecogxTracesHeld.Add(context.Background(), -1)
+	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), -h.bytes)
+	return h
+}
+
+// relieve releases the oldest traces beyond max_traces; the caller holds the lock.
+func (a *assembler) relieve() []*heldTrace {
+	var out []*heldTrace
+	for len(a.held) > a.maxTraces && len(a.fifo) > 0 {
+		id := a.fifo[0]
+		a.fifo = a.fifo[1:]
+		if h, ok := a.held[id]; ok {
+			out = append(out, a.take(id, h))
+		}
+	}
+	return out
+}
+
+func (a *assembler) releaseDue() {
+	now := a.now()
+	var byRoot, byWait []*heldTrace
+	a.mu.Lock()
+	for a.deadlines.Len() > 0 && !a.deadlines[0].at.After(now) {
+		d := heap.Pop(&a.deadlines).(deadline)
+		h, ok := a.held[d.id]
+		if !ok || h.version != d.version {
+			continue // superseded by a later deadline
+		}
+		if h.rootSeen {
+			byRoot = append(byRoot, a.take(d.id, h))
+		} else {
+			byWait = append(byWait, a.take(d.id, h))
+		}
+	}
+	a.compactFIFO()
+	a.mu.Unlock()
+	a.releaseAll(context.Background(), byRoot, causeRoot)
+	a.releaseAll(context.Background(), byWait, causeWait)
+}
+
+// compactFIFO drops released ids from the front of the arrival queue.
+func (a *assembler) compactFIFO() {
+	n := 0
+	for n < len(a.fifo) {
+		if _, ok := a.held[a.fifo[n]]; ok {
+			break
+		}
+		n++
+	}
+	a.fifo = a.fifo[n:]
+	if cap(a.fifo) > 1024 && len(a.fifo) < cap(a.fifo)/4 {
+		a.fifo = append([]pcommon.TraceID(nil), a.fifo...)
+	}
+}
+
+func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace, cause string) {
+	if len(hs) == 0 {
+		return
+	}
+	a.tel.PrecogxTracesReleased.Add(ctx, int64(len(hs)), metric.WithAttributes(attribute.String("cause", cause)))
+	for _, h := range hs {
+		a.countJoin(ctx, joinLogs(h.td, h.ld))
+		if h.partial {
+			markPartial(h.td)
+		}
+		if h.td.SpanCount() == 0 {
+			continue
+		}
+		if err := a.next(ctx, h.td); err != nil {
+			a.logger.Error("could not queue an assembled trace", zap.String("cause", cause), zap.Int("spans", h.td.SpanCount()), zap.Error(err))
+		}
+	}
+}
+
+func (a *assembler) countJoin(ctx context.Context, st joinStats) {
+	if n := st.joined + st.orphans; n > 0 {
+		a.tel.PrecogxLogRecordsMapped.Add(ctx, n)
+	}
+	if st.skipped > 0 {
+		a.tel.PrecogxLogRecordsSkipped.Add(ctx, st.skipped)
+	}
+}
+
+func (a *assembler) countLate(ctx context.Context, n int64) {
+	if n > 0 {
+		a.tel.PrecogxLatePieces.Add(ctx, n)
+	}
+}
+
+func markPartial(td ptrace.Traces) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				spans.At(k).Attributes().PutBool(attrPartial, true)
+			}
+		}
+	}
+}
+
+// spanSize estimates the memory a held span takes.
+func spanSize(s ptrace.Span) int64 {
+	n := int64(200+len(s.Name())) + mapSize(s.Attributes())
+	evs := s.Events()
+	for i := 0; i < evs.Len(); i++ {
+		n += int64(64+len(evs.At(i).Name())) + mapSize(evs.At(i).Attributes())
+	}
+	return n
+}
+
+func logSize(lr plog.LogRecord) int64 {
+	return 160 + mapSize(lr.Attributes()) + valueSize(lr.Body())
+}
+
+func mapSize(m pcommon.Map) int64 {
+	var n int64
+	m.Range(func(k string, v pcommon.Value) bool {
+		n += int64(32+len(k)) + valueSize(v)
+		return true
+	})
+	return n
+}
+
+func valueSize(v pcommon.Value) int64 {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return int64(len(v.Str()))
+	case pcommon.ValueTypeBytes:
+		return int64(v.Bytes().Len())
+	case pcommon.ValueTypeMap:
+		return mapSize(v.Map())
+	case pcommon.ValueTypeSlice:
+		var n int64
+		for i := 0; i < v.Slice().Len(); i++ {
+			n += 24 + valueSize(v.Slice().At(i))
+		}
+		return n
+	}
+	return 8
+}
+
+type deadline struct {
+	at      time.Time
+	id      pcommon.TraceID
+	version uint64
+}
+
+type deadlineHeap []deadline
+
+func (h deadlineHeap) Len() int           { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h deadlineHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// recentSet remembers the last n trace ids added.
+type recentSet struct {
+	ring []pcommon.TraceID
+	next int
+	set  map[pcommon.TraceID]struct{}
+}
+
+func newRecentSet(n int) recentSet {
+	return recentSet{ring: make([]pcommon.TraceID, 0, n), set: make(map[pcommon.TraceID]struct{}, n)}
+}
+
+func (r *recentSet) has(id pcommon.TraceID) bool {
+	_, ok := r.set[id]
+	return ok
+}
+
+func (r *recentSet) add(id pcommon.TraceID) {
+	if r.has(id) {
+		return
+	}
+	if len(r.ring) < cap(r.ring) {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = id
+		r.next = (r.next + 1) % cap(r.ring)
+	}
+	r.set[id] = struct{}{}
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,294 @@
+package precogxexporter
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/precogx/precogxexporter/internal/metadata"
+)
+
+// sink collects what the assembler releases into the queue.
+type sink struct {
+	mu     sync.Mutex
+	traces []ptrace.Traces
+}
+
+func (s *sink) consume(_ context.Context, td ptrace.Traces) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.traces = append(s.traces, td)
+	return nil
+}
+
+func (s *sink) interactions(t *testing.T) []interaction {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []interaction
+	for _, td := range s.traces {
+		ixs, _ := defaultMapper().mapData(td, plog.NewLogs())
+		out = append(out, ixs...)
+	}
+	return out
+}
+
+func (s *sink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.traces)
+}
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newFakeClock() *fakeClock           { return &fakeClock{t: time.Unix(1_800_000_000, 0)} }
+func testAssembler(t *testing.T, wait time.Duration, maxTraces int) (*assembler, *sink, *fakeClock) {
+	t.Helper()
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	s := &sink{}
+	a := newAssembler(AssemblyConfig{Wait: wait, MaxTraces: maxTraces}, s.consume, tb, zap.NewNop())
+	c := newFakeClock()
+	a.now = c.now
+	return a, s, c
+}
+
+// splitTraces returns the spans of td whose ids (hex) satisfy keep, as a new Traces.
+func splitTraces(td ptrace.Traces, keep func(ptrace.Span) bool) ptrace.Traces {
+	out := ptrace.NewTraces()
+	td.CopyTo(out)
+	out.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
+		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
+			ss.Spans().RemoveIf(func(s ptrace.Span) bool { return !keep(s) })
+			return ss.Spans().Len() == 0
+		})
+		return rs.ScopeSpans().Len() == 0
+	})
+	return out
+}
+
+func isRoot(s ptrace.Span) bool { return s.ParentSpanID().IsEmpty() }
+
+func expectedInteractions(t *testing.T, name string) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "genai", name))
+	require.NoError(t, err)
+	var exp struct{ Interactions []json.RawMessage }
+	require.NoError(t, json.Unmarshal(data, &exp))
+	return exp.Interactions
+}
+
+func TestAssemblyRootReleasesAfterGrace(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	ctx := context.Background()
+
+	require.NoError(t, a.consumeTraces(ctx, splitTraces(td, func(s ptrace.Span) bool { return !isRoot(s) })))
+	clock.add(300 * time.Millisecond)
+	a.releaseDue()
+	assert.Equal(t, 0, s.count(), "children wait for their root")
+
+	require.NoError(t, a.consumeTraces(ctx, splitTraces(td, isRoot)))
+	a.releaseDue()
+	assert.Equal(t, 0, s.count(), "the root waits a short grace for late events")
+	clock.add(a.grace)
+	a.releaseDue()
+	require.Equal(t, 1, s.count())
+
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assertJSONEqual(t, expectedInteractions(t, "expected_a.json")[0], appendInteraction(nil, &ixs[0]))
+}
+
+func TestAssemblyWaitExtendsWithEachPiece(t *testing.T) {
+	a, s, clock := testAssembler(t, time.Second, 100)
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	ctx := context.Background()
+	var spans []ptrace.Traces
+	for _, id := range []string{"b9c7c989f97918e1", "a3c2e8f1d6b4c901", "c4d5e6f7a8b9c0d1"} {
+		spans = append(spans, splitTraces(td, func(s ptrace.Span) bool { return s.SpanID().String() == id }))
+	}
+	for _, piece := range spans {
+		require.NoError(t, a.consumeTraces(ctx, piece))
+		clock.add(800 * time.Millisecond)
+		a.releaseDue()
+		assert.Equal(t, 0, s.count(), "each piece restarts the wait")
+	}
+	clock.add(200 * time.Millisecond)
+	a.releaseDue()
+	require.Equal(t, 1, s.count(), "released by wait without a root")
+	ixs := s.interactions(t)
+	assert.Equal(t, 2, ixs[0].Meta.LLMCallCount)
+}
+
+func TestAssemblyJoinsLogsInEitherOrder(t *testing.T) {
+	for _, logsFirst := range []bool{true, false} {
+		t.Run(map[bool]string{true: "logs first", false: "spans first"}[logsFirst], func(t *testing.T) {
+			a, s, clock := testAssembler(t, 2*time.Second, 100)
+			ctx := context.Background()
+			td := loadTraces(t, "genai/c_semconv_v128_log_events.traces.json")
+			ld := loadLogs(t, "genai/c_semconv_v128_log_events.logs.json")
+			if logsFirst {
+				require.NoError(t, a.consumeLogs(ctx, ld))
+				require.NoError(t, a.consumeTraces(ctx, td))
+			} else {
+				require.NoError(t, a.consumeTraces(ctx, td))
+				require.NoError(t, a.consumeLogs(ctx, ld))
+			}
+			clock.add(a.grace)
+			a.releaseDue()
+			ixs := s.interactions(t)
+			require.Len(t, ixs, 1)
+			assertJSONEqual(t, expectedInteractions(t, "expected_c.json")[0], appendInteraction(nil, &ixs[0]))
+		})
+	}
+}
+
+func TestAssemblyDeduplicatesLogContent(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	ctx := context.Background()
+	require.NoError(t, a.consumeLogs(ctx, loadLogs(t, "genai/a2_semconv_inference_operation_details.logs.json")))
+	require.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+	clock.add(a.grace)
+	a.releaseDue()
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assertJSONEqual(t, expectedInteractions(t, "expected_a.json")[0], appendInteraction(nil, &ixs[0]))
+}
+
+func TestAssemblyLogsAloneAfterWait(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	require.NoError(t, a.consumeLogs(context.Background(), loadLogs(t, "genai/a2_semconv_inference_operation_details.logs.json")))
+	clock.add(2 * time.Second)
+	a.releaseDue()
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assertJSONEqual(t, expectedInteractions(t, "expected_a2.json")[0], appendInteraction(nil, &ixs[0]))
+}
+
+func TestAssemblyPressureReleasesOldestFirst(t *testing.T) {
+	a, s, _ := testAssembler(t, time.Hour, 2)
+	ctx := context.Background()
+	var ids []pcommon.TraceID
+	for _, f := range []string{"a_semconv_latest_agent", "d_openllmetry_indexed", "e_openinference"} {
+		td := loadTraces(t, "genai/"+f+".traces.json")
+		ids = append(ids, td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID())
+		require.NoError(t, a.consumeTraces(ctx, td))
+	}
+	require.Equal(t, 1, s.count(), "the third trace pushes the first out")
+	assert.Equal(t, ids[0], s.traces[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID())
+	assert.Len(t, a.held, 2)
+
+	a.shutdown(ctx)
+	assert.Equal(t, 3, s.count(), "shutdown releases everything held, never drops")
+	assert.Empty(t, a.held)
+}
+
+func TestAssemblyLatePiecesArePartial(t *testing.T) {
+	a, s, clock := testAssembler(t, time.Second, 100)
+	ctx := context.Background()
+	td := loadTraces(t, "genai/c_semconv_v128_log_events.traces.json")
+	require.NoError(t, a.consumeTraces(ctx, td))
+	clock.add(a.grace)
+	a.releaseDue()
+	require.Equal(t, 1, s.count())
+	first := s.interactions(t)
+	require.Len(t, first, 1)
+	assert.False(t, first[0].Meta.Partial)
+	assert.Equal(t, "", first[0].Prompt, "the content had not arrived yet")
+
+	require.NoError(t, a.consumeLogs(ctx, loadLogs(t, "genai/c_semconv_v128_log_events.logs.json")))
+	clock.add(time.Second)
+	a.releaseDue()
+	require.Equal(t, 2, s.count())
+	second := s.interactions(t)[1:]
+	require.Len(t, second, 1, "the late events make one partial interaction")
+	assert.True(t, second[0].Meta.Partial)
+	assert.Equal(t, "What's the weather in Seattle and San Francisco today?", second[0].Prompt)
+	assert.Equal(t, 0, s.traces[1].SpanCount()-2, "only the two synthetic spans carrying the late events, no resent span")
+	assert.Contains(t, string(appendInteraction(nil, &second[0])), `"partial":true`)
+}
+
+func TestAssemblyWaitZeroPassesThrough(t *testing.T) {
+	a, s, _ := testAssembler(t, 0, 100)
+	ctx := context.Background()
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	require.NoError(t, a.consumeTraces(ctx, td))
+	require.Equal(t, 1, s.count())
+	require.NoError(t, a.consumeLogs(ctx, loadLogs(t, "genai/a2_semconv_inference_operation_details.logs.json")))
+	require.Equal(t, 2, s.count())
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 2, "each batch is mapped alone")
+	assertJSONEqual(t, expectedInteractions(t, "expected_a2.json")[0], appendInteraction(nil, &ixs[1]))
+}
+
+func TestAssemblyLogsWithoutContext(t *testing.T) {
+	a, s, _ := testAssembler(t, time.Hour, 100)
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	lr := lrs.AppendEmpty()
+	lr.SetEventName("gen_ai.user.message")
+	lr.Body().SetEmptyMap().PutStr("content", "no trace context")
+	lrs.AppendEmpty().Body().SetStr("ordinary log line")
+	require.NoError(t, a.consumeLogs(context.Background(), ld))
+	require.Equal(t, 1, s.count(), "nothing to wait for")
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assert.Equal(t, "no trace context", ixs[0].Prompt)
+	assert.Empty(t, a.held)
+}
+
+func TestAssemblyDoesNotMutateInput(t *testing.T) {
+	a, _, _ := testAssembler(t, time.Second, 100)
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	td.MarkReadOnly()
+	ld := loadLogs(t, "genai/a2_semconv_inference_operation_details.logs.json")
+	ld.MarkReadOnly()
+	require.NotPanics(t, func() {
+		_ = a.consumeTraces(context.Background(), td)
+		_ = a.consumeLogs(context.Background(), ld)
+		a.shutdown(context.Background())
+	})
+}
+
+func TestAssemblyPiecesAfterRootExtendByGrace(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	ctx := context.Background()
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	require.NoError(t, a.consumeTraces(ctx, splitTraces(td, isRoot)))
+	for _, id := range []string{"b9c7c989f97918e1", "a3c2e8f1d6b4c901", "c4d5e6f7a8b9c0d1"} {
+		clock.add(a.grace - time.Millisecond)
+		a.releaseDue()
+		require.Equal(t, 0, s.count())
+		require.NoError(t, a.consumeTraces(ctx, splitTraces(td, func(s ptrace.Span) bool { return s.SpanID().String() == id })))
+	}
+	clock.add(a.grace)
+	a.releaseDue()
+	require.Equal(t, 1, s.count())
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assertJSONEqual(t, expectedInteractions(t, "expected_a.json")[0], appendInteraction(nil, &ixs[0]))
+
+	// the extension never goes past wait after the root
+	require.NoError(t, a.consumeTraces(ctx, splitTraces(loadTraces(t, "genai/e_openinference.traces.json"), isRoot)))
+	for range 10 {
+		clock.add(a.grace - time.Millisecond)
+		require.NoError(t, a.consumeTraces(ctx, splitTraces(loadTraces(t, "genai/e_openinference.traces.json"), func(s ptrace.Span) bool { return !isRoot(s) })))
+		a.releaseDue()
+	}
+	assert.GreaterOrEqual(t, s.count(), 2, "released at root + wait at the latest")
+}

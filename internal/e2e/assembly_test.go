@@ -1,0 +1,230 @@
+package e2e
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+func (s *stack) expected(t *testing.T, name string) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", name))
+	require.NoError(t, err)
+	var exp struct{ Interactions []json.RawMessage }
+	require.NoError(t, json.Unmarshal(data, &exp))
+	return exp.Interactions
+}
+
+func (s *stack) postTraces(t *testing.T, td ptrace.Traces) {
+	t.Helper()
+	body, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, s.col.PostOTLP(ctx, "traces", body))
+}
+
+// exactlyOnce waits for n interactions, then makes sure no more arrive.
+func (s *stack) exactlyOnce(t *testing.T, n int) []Stored {
+	t.Helper()
+	items, err := s.dev.WaitInteractions(n, 20*time.Second)
+	require.NoError(t, err)
+	time.Sleep(2500 * time.Millisecond) // longer than assembly.wait: anything late would show
+	items, err = s.dev.Interactions()
+	require.NoError(t, err)
+	require.Len(t, items, n, "no duplicate and no partial interaction")
+	return items
+}
+
+func loadSample(t *testing.T, root, name string) ptrace.Traces {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "testdata", "genai", name))
+	require.NoError(t, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(data)
+	require.NoError(t, err)
+	return td
+}
+
+func filterSpans(td ptrace.Traces, keep func(ptrace.Span) bool) ptrace.Traces {
+	out := ptrace.NewTraces()
+	td.CopyTo(out)
+	out.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
+		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
+			ss.Spans().RemoveIf(func(s ptrace.Span) bool { return !keep(s) })
+			return ss.Spans().Len() == 0
+		})
+		return rs.ScopeSpans().Len() == 0
+	})
+	return out
+}
+
+func TestAssemblyRootArrivesLater(t *testing.T) {
+	s := startStack(t)
+	td := loadSample(t, s.root, "a_semconv_latest_agent.traces.json")
+	s.postTraces(t, filterSpans(td, func(sp ptrace.Span) bool { return !sp.ParentSpanID().IsEmpty() }))
+	time.Sleep(300 * time.Millisecond)
+	s.postTraces(t, filterSpans(td, func(sp ptrace.Span) bool { return sp.ParentSpanID().IsEmpty() }))
+	items := s.exactlyOnce(t, 1)
+	requireSameJSON(t, s.expected(t, "expected_a.json")[0], items[0].Interaction)
+}
+
+func TestAssemblyAcrossPipelines(t *testing.T) {
+	cases := []struct {
+		name  string
+		posts [][2]string // signal, file
+		want  string
+	}{
+		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json"},
+		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json"},
+		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startStack(t)
+			for _, p := range tc.posts {
+				s.post(t, p[0], p[1])
+			}
+			items := s.exactlyOnce(t, 1)
+			requireSameJSON(t, s.expected(t, tc.want)[0], items[0].Interaction)
+		})
+	}
+}
+
+// agentTrace builds one agent turn: root, two model calls and a tool call.
+func agentTrace(rs ptrace.ResourceSpans, i int, base time.Time) {
+	ss := rs.ScopeSpans().AppendEmpty().Spans()
+	var tid pcommon.TraceID
+	copy(tid[:], fmt.Sprintf("trace-%010d", i))
+	id := func(n int) pcommon.SpanID {
+		var s pcommon.SpanID
+		copy(s[:], fmt.Sprintf("%07d%d", i, n))
+		return s
+	}
+	at := func(ms int) pcommon.Timestamp {
+		return pcommon.NewTimestampFromTime(base.Add(time.Duration(ms) * time.Millisecond))
+	}
+	add := func(n, parent, start, end int, name string, attrs map[string]any) {
+		sp := ss.AppendEmpty()
+		sp.SetTraceID(tid)
+		sp.SetSpanID(id(n))
+		if parent >= 0 {
+			sp.SetParentSpanID(id(parent))
+		}
+		sp.SetName(name)
+		sp.SetStartTimestamp(at(start))
+		sp.SetEndTimestamp(at(end))
+		_ = sp.Attributes().FromRaw(attrs)
+	}
+	q := fmt.Sprintf("question %d", i)
+	add(0, -1, 0, 100, "invoke_agent", map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "load-agent"})
+	add(1, 0, 1, 30, "chat", map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
+		"gen_ai.input.messages":     `[{"role":"user","parts":[{"type":"text","content":"` + q + `"}]}]`,
+		"gen_ai.output.messages":    `[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"lookup","arguments":{"n":1}}]}]`,
+		"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5})
+	add(2, 0, 31, 40, "execute_tool lookup", map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup", "gen_ai.tool.call.id": "c1"})
+	add(3, 0, 41, 99, "chat", map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
+		"gen_ai.input.messages":     `[{"role":"user","parts":[{"type":"text","content":"` + q + `"}]}]`,
+		"gen_ai.output.messages":    `[{"role":"assistant","parts":[{"type":"text","content":"answer ` + q + `"}]}]`,
+		"gen_ai.usage.input_tokens": 20, "gen_ai.usage.output_tokens": 8})
+}
+
+func TestAssemblyThousandInterleavedTraces(t *testing.T) {
+	s := startStack(t)
+	const traces = 1000
+	all := ptrace.NewTraces()
+	rs := all.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", "load")
+	base := time.Now()
+	for i := range traces {
+		agentTrace(rs, i, base)
+	}
+	// every span on its own, shuffled, then cut into requests of 1..80 spans
+	var spans []ptrace.Span
+	for j := 0; j < rs.ScopeSpans().Len(); j++ {
+		ss := rs.ScopeSpans().At(j).Spans()
+		for k := 0; k < ss.Len(); k++ {
+			spans = append(spans, ss.At(k))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rng.Shuffle(len(spans), func(i, j int) { spans[i], spans[j] = spans[j], spans[i] })
+	var batches []ptrace.Traces
+	for len(spans) > 0 {
+		n := min(1+rng.IntN(80), len(spans))
+		td := ptrace.NewTraces()
+		nrs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().CopyTo(nrs.Resource())
+		out := nrs.ScopeSpans().AppendEmpty().Spans()
+		for _, sp := range spans[:n] {
+			sp.CopyTo(out.AppendEmpty())
+		}
+		batches = append(batches, td)
+		spans = spans[n:]
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(batches); i += 4 {
+				s.postTraces(t, batches[i])
+			}
+		}()
+	}
+	wg.Wait()
+
+	items := s.exactlyOnce(t, traces)
+	seen := map[string]bool{}
+	for _, it := range items {
+		var ix struct {
+			Prompt    string `json:"prompt"`
+			Response  string `json:"response"`
+			ToolCalls []any  `json:"toolCalls"`
+			Metadata  struct {
+				TraceID    string `json:"trace_id"`
+				TokensUsed int    `json:"tokens_used"`
+				Partial    bool   `json:"partial"`
+			} `json:"metadata"`
+		}
+		require.NoError(t, json.Unmarshal(it.Interaction, &ix))
+		require.False(t, seen[ix.Metadata.TraceID], "duplicate %s", ix.Metadata.TraceID)
+		seen[ix.Metadata.TraceID] = true
+		raw, _ := hex.DecodeString(ix.Metadata.TraceID)
+		var i int
+		_, err := fmt.Sscanf(string(raw), "trace-%010d", &i)
+		require.NoError(t, err)
+		q := fmt.Sprintf("question %d", i)
+		assert.Equal(t, q, ix.Prompt)
+		assert.Equal(t, "answer "+q, ix.Response)
+		assert.Len(t, ix.ToolCalls, 1)
+		assert.Equal(t, 43, ix.Metadata.TokensUsed, "whole trace: both model calls")
+		assert.False(t, ix.Metadata.Partial)
+	}
+}
+
+func TestAssemblyShutdownDeliversHeldTraces(t *testing.T) {
+	s := startStackWith(t, filepath.Join("testdata", "collector", "e2e.yaml"), []string{"ASSEMBLY_WAIT=1m"})
+	td := loadSample(t, s.root, "a_semconv_latest_agent.traces.json")
+	// no root: held for the whole minute unless shutdown releases it
+	s.postTraces(t, filterSpans(td, func(sp ptrace.Span) bool { return !sp.ParentSpanID().IsEmpty() }))
+	time.Sleep(200 * time.Millisecond)
+	items, err := s.dev.Interactions()
+	require.NoError(t, err)
+	require.Empty(t, items, "still held")
+	require.NoError(t, s.col.Stop(20*time.Second))
+	items, err = s.dev.Interactions()
+	require.NoError(t, err)
+	require.Len(t, items, 1, "shutdown released the held trace and the queue delivered it")
+}
