@@ -48,6 +48,7 @@ func TestDefaultConfig(t *testing.T) {
 	require.True(t, q.Batch.HasValue(), "batching happens inside the queue")
 	assert.Equal(t, int64(0), q.Batch.Get().MaxSize, "batches are never split")
 	assert.True(t, cfg.RetryConfig.Enabled)
+	assert.Equal(t, AssemblyConfig{Wait: 2 * time.Second, MaxTraces: 10000}, cfg.Assembly)
 }
 
 func TestFullConfig(t *testing.T) {
@@ -76,6 +77,13 @@ func TestFullConfig(t *testing.T) {
 	assert.Equal(t, time.Second, q.Batch.Get().FlushTimeout)
 	assert.Equal(t, time.Second, cfg.RetryConfig.InitialInterval)
 	assert.Equal(t, time.Minute, cfg.RetryConfig.MaxElapsedTime)
+	assert.Equal(t, AssemblyConfig{Wait: 5 * time.Second, MaxTraces: 500}, cfg.Assembly)
+}
+
+func TestAssemblyCanBeTurnedOff(t *testing.T) {
+	cfg := loadConfig(t, "no_assembly")
+	require.NoError(t, confmap.Validate(cfg))
+	assert.Equal(t, time.Duration(0), cfg.Assembly.Wait)
 }
 
 func TestQueueCanBeDisabled(t *testing.T) {
@@ -102,6 +110,8 @@ func TestInvalidConfig(t *testing.T) {
 		{"bad_endpoint", `endpoint: "ftp://example.com" must be an http:// or https:// URL`},
 		{"bad_prompt", `mapping.prompt: "everything" is not one of last_user_message, conversation`},
 		{"bad_field_bytes", "mapping.max_field_bytes: must be positive, got 0"},
+		{"bad_wait", "assembly.wait: must not be negative, got -1s"},
+		{"bad_max_traces", "assembly.max_traces: must be positive, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

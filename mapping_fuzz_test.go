@@ -1,6 +1,7 @@
 package precogxexporter
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -20,7 +21,12 @@ func seedFiles(f *testing.F, pattern string) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(data)
+		// compact seeds mutate and minimize much faster
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
 	}
 }
 
