@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -17,14 +18,19 @@ import (
 // pdata in, interactions out, no I/O.
 type mapper struct {
 	cfg      MappingConfig
-	platform string // configured platform, "" when generic
+	platform string    // configured platform, "" when generic
+	batches  sync.Pool // *batch, reused: a batch's span table is large
 }
 
 func newMapper(cfg MappingConfig, platform string) *mapper {
 	if platform == PlatformGeneric {
 		platform = ""
 	}
-	return &mapper{cfg: cfg, platform: platform}
+	m := &mapper{cfg: cfg, platform: platform}
+	m.batches.New = func() any {
+		return &batch{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}}
+	}
+	return m
 }
 
 // mapStats counts what one mapping call did.
@@ -65,7 +71,8 @@ type spanKey struct {
 // mapData maps traces and logs of one batch together: log events join their
 // span (joinLogs); events of a span that is not in the batch stand for it.
 func (m *mapper) mapData(td ptrace.Traces, ld plog.Logs) ([]interaction, mapStats) {
-	b := &batch{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}}
+	b := m.batches.Get().(*batch)
+	defer m.release(b)
 	if ld.LogRecordCount() > 0 {
 		joined := ptrace.NewTraces()
 		td.CopyTo(joined)
@@ -77,6 +84,17 @@ func (m *mapper) mapData(td ptrace.Traces, ld plog.Logs) ([]interaction, mapStat
 	out := b.build()
 	b.stats.interactions = int64(len(out))
 	return out, b.stats
+}
+
+// release clears a batch (so it keeps no pdata alive) and pools it.
+func (m *mapper) release(b *batch) {
+	clear(b.spans)
+	clear(b.resources)
+	clear(b.byTrace)
+	clear(b.bySpan)
+	b.spans, b.resources, b.traces = b.spans[:0], b.resources[:0], b.traces[:0]
+	b.stats = mapStats{}
+	m.batches.Put(b)
 }
 
 func (b *batch) addResource(res pcommon.Resource) int {
@@ -227,13 +245,16 @@ const (
 	srcTraceloop   = "traceloop entity input/output"
 )
 
-// llmContent is the parsed content of one llm span.
+// llmContent is the parsed content of one llm span. The input is parsed only
+// where it is used (the first call's prompt, tool results of calls that have
+// no span): later calls repeat the whole conversation.
 type llmContent struct {
-	input, output   []message
-	system          []string
-	inSrc, outSrc   string
-	toolDefs        []toolDef
-	finishFromOuput []string
+	span          *spanData
+	input, output []message
+	inputParsed   bool
+	system        []string
+	inSrc, outSrc string
+	toolDefs      []toolDef
 }
 
 func (b *batch) parseSemconv(v val) ([]message, bool) {
@@ -266,53 +287,108 @@ func (b *batch) legacy(s, role string) []message {
 	return msgs
 }
 
-// content parses the content of an llm span from the first source that has it.
-func (b *batch) content(sd *spanData) llmContent {
-	var c llmContent
-	set := func(dst *[]message, src *string, msgs []message, label string) {
-		if len(*dst) == 0 && len(msgs) > 0 {
-			*dst, *src = msgs, label
-		}
+// content reads an llm span's output, and its input when withInput.
+func (b *batch) content(sd *spanData, withInput bool) llmContent {
+	c := llmContent{span: sd}
+	c.output, c.outSrc = b.outputOf(sd)
+	if withInput {
+		b.parseInput(&c)
+	} else {
+		c.inSrc = inputSource(sd)
 	}
-	if msgs, ok := b.parseSemconv(sd.scInput); ok {
-		set(&c.input, &c.inSrc, withDefaultRole(msgs, "user"), srcSemconv)
+	c.toolDefs = b.toolDefs(sd)
+	return c
+}
+
+// parseInput reads the input messages and system instructions of c's span.
+func (b *batch) parseInput(c *llmContent) {
+	if c.inputParsed {
+		return
 	}
-	if msgs, ok := b.parseSemconv(sd.scOutput); ok {
-		set(&c.output, &c.outSrc, withDefaultRole(msgs, "assistant"), srcSemconv)
+	c.inputParsed = true
+	c.input, c.inSrc = b.inputOf(c.span)
+	if b.m.cfg.Prompt != PromptConversation {
+		return // system instructions only show in the transcript
 	}
-	set(&c.input, &c.inSrc, sd.ollPrompt.messages(), srcOpenLLMetry)
-	set(&c.output, &c.outSrc, sd.ollCompletion.messages(), srcOpenLLMetry)
-	set(&c.input, &c.inSrc, sd.oiInput.messages(), srcOpenInf)
-	set(&c.output, &c.outSrc, sd.oiOutput.messages(), srcOpenInf)
-	if sd.aiPromptMessages != "" && len(c.input) == 0 {
-		msgs, ok := parseMessages([]byte(sd.aiPromptMessages))
-		if !ok {
-			b.stats.rawFallback++
-			msgs = []message{{role: "user", parts: []part{{kind: partText, text: sd.aiPromptMessages}}}}
-		}
-		set(&c.input, &c.inSrc, msgs, srcVercel)
-	}
-	if len(c.output) == 0 && (sd.aiResponseText != "" || sd.aiResponseToolCalls != "") {
-		set(&c.output, &c.outSrc, b.vercelOutput(sd), srcVercel)
-	}
-	if sd.depPrompt != "" {
-		set(&c.input, &c.inSrc, b.legacy(sd.depPrompt, "user"), srcDeprecated)
-	}
-	if sd.depCompletion != "" {
-		set(&c.output, &c.outSrc, b.legacy(sd.depCompletion, "assistant"), srcDeprecated)
-	}
-	if len(c.input) == 0 || len(c.output) == 0 {
-		b.eventContent(sd, &c, set)
-	}
-	if msgs, ok := b.parseSemconv(sd.scSystem); ok {
+	if msgs, ok := b.parseSemconv(c.span.scSystem); ok {
 		for i := range msgs {
 			if t := msgs[i].textOf(); t != "" {
 				c.system = append(c.system, t)
 			}
 		}
 	}
-	c.toolDefs = b.toolDefs(sd)
-	return c
+}
+
+// inputOf parses the input from the first source that has it (rule 8:
+// attributes first, events fill the gap).
+func (b *batch) inputOf(sd *spanData) ([]message, string) {
+	if msgs, ok := b.parseSemconv(sd.scInput); ok && len(msgs) > 0 {
+		return withDefaultRole(msgs, "user"), srcSemconv
+	}
+	if msgs := sd.ollPrompt.messages(); len(msgs) > 0 {
+		return msgs, srcOpenLLMetry
+	}
+	if msgs := sd.oiInput.messages(); len(msgs) > 0 {
+		return msgs, srcOpenInf
+	}
+	if sd.aiPromptMessages != "" {
+		msgs, ok := parseMessages([]byte(sd.aiPromptMessages))
+		if !ok {
+			b.stats.rawFallback++
+			msgs = []message{{role: "user", parts: []part{{kind: partText, text: sd.aiPromptMessages}}}}
+		}
+		if len(msgs) > 0 {
+			return msgs, srcVercel
+		}
+	}
+	if sd.depPrompt != "" {
+		return b.legacy(sd.depPrompt, "user"), srcDeprecated
+	}
+	return b.eventContent(sd, false)
+}
+
+// inputSource names the source inputOf would read, without parsing.
+func inputSource(sd *spanData) string {
+	switch {
+	case sd.scInput.ok:
+		return srcSemconv
+	case len(sd.ollPrompt) > 0:
+		return srcOpenLLMetry
+	case len(sd.oiInput) > 0:
+		return srcOpenInf
+	case sd.aiPromptMessages != "":
+		return srcVercel
+	case sd.depPrompt != "":
+		return srcDeprecated
+	}
+	for i := range sd.events {
+		switch sd.events[i].name {
+		case evSystem, evUser, evAssistant, evTool:
+			return srcEvents128
+		case evPrompt:
+			return srcEvents126
+		}
+	}
+	return ""
+}
+
+func (b *batch) outputOf(sd *spanData) ([]message, string) {
+	if msgs, ok := b.parseSemconv(sd.scOutput); ok && len(msgs) > 0 {
+		return withDefaultRole(msgs, "assistant"), srcSemconv
+	}
+	if msgs := sd.ollCompletion.messages(); len(msgs) > 0 {
+		return msgs, srcOpenLLMetry
+	}
+	if msgs := sd.oiOutput.messages(); len(msgs) > 0 {
+		return msgs, srcOpenInf
+	}
+	if sd.aiResponseText != "" || sd.aiResponseToolCalls != "" {
+		return b.vercelOutput(sd), srcVercel
+	}
+	if sd.depCompletion != "" {
+		return b.legacy(sd.depCompletion, "assistant"), srcDeprecated
+	}
+	return b.eventContent(sd, true)
 }
 
 func withDefaultRole(msgs []message, role string) []message {
@@ -330,53 +406,51 @@ func (b *batch) vercelOutput(sd *spanData) []message {
 		m.parts = append(m.parts, part{kind: partText, text: sd.aiResponseText})
 	}
 	if sd.aiResponseToolCalls != "" {
-		var calls []jToolCall
-		if json.Unmarshal([]byte(sd.aiResponseToolCalls), &calls) != nil {
+		calls, ok := parseToolCalls([]byte(sd.aiResponseToolCalls))
+		if !ok {
 			b.stats.rawFallback++
 		}
-		for i := range calls {
-			tc := &calls[i]
-			m.parts = append(m.parts, part{
-				kind: partToolCall,
-				id:   firstNonEmpty(tc.ToolCallID, tc.ID),
-				name: firstNonEmpty(tc.ToolName, tc.Name, tc.Function.Name),
-				args: jsonFromRaw(firstRaw(tc.Input, tc.Args, tc.Arguments, tc.Function.Arguments)),
-			})
-		}
+		m.parts = append(m.parts, calls...)
 	}
 	return []message{m}
 }
 
-// eventContent reads v1.28 message events and v1.26 content events.
-func (b *batch) eventContent(sd *spanData, c *llmContent, set func(*[]message, *string, []message, string)) {
-	var in, out, legacyIn, legacyOut []message
+// eventContent reads the input or output from v1.28 message events, else
+// from v1.26 content events.
+func (b *batch) eventContent(sd *spanData, output bool) ([]message, string) {
+	var msgs, legacy []message
 	for i := range sd.events {
 		ev := &sd.events[i]
 		switch ev.name {
-		case evSystem, evUser, evAssistant, evTool, evChoice:
-			m, ok := b.eventMessage(ev)
-			if !ok {
-				continue
+		case evSystem, evUser, evAssistant, evTool:
+			if !output {
+				if m, ok := b.eventMessage(ev); ok {
+					msgs = append(msgs, m)
+				}
 			}
-			if ev.name == evChoice {
-				out = append(out, m)
-			} else {
-				in = append(in, m)
+		case evChoice:
+			if output {
+				if m, ok := b.eventMessage(ev); ok {
+					msgs = append(msgs, m)
+				}
 			}
 		case evPrompt:
-			if s := eventString(ev, "gen_ai.prompt"); s != "" {
-				legacyIn = append(legacyIn, b.legacy(s, "user")...)
+			if s := eventString(ev, "gen_ai.prompt"); s != "" && !output {
+				legacy = append(legacy, b.legacy(s, "user")...)
 			}
 		case evCompletion:
-			if s := eventString(ev, "gen_ai.completion"); s != "" {
-				legacyOut = append(legacyOut, b.legacy(s, "assistant")...)
+			if s := eventString(ev, "gen_ai.completion"); s != "" && output {
+				legacy = append(legacy, b.legacy(s, "assistant")...)
 			}
 		}
 	}
-	set(&c.input, &c.inSrc, in, srcEvents128)
-	set(&c.output, &c.outSrc, out, srcEvents128)
-	set(&c.input, &c.inSrc, legacyIn, srcEvents126)
-	set(&c.output, &c.outSrc, legacyOut, srcEvents126)
+	if len(msgs) > 0 {
+		return msgs, srcEvents128
+	}
+	if len(legacy) > 0 {
+		return legacy, srcEvents126
+	}
+	return nil, ""
 }
 
 func eventString(ev *eventData, key string) string {
@@ -403,20 +477,13 @@ func (b *batch) eventMessage(ev *eventData) (message, bool) {
 	default:
 		data = appendMapJSON(nil, ev.attrs)
 	}
-	var jm jMessage
-	if err := json.Unmarshal(data, &jm); err != nil {
+	m, ok := parseMessage(data, eventRoles[ev.name])
+	if !ok {
 		if ev.body.typ() == pcommon.ValueTypeStr && ev.body.v.Str() != "" {
 			b.stats.rawFallback++
 			return message{role: eventRoles[ev.name], parts: []part{{kind: partText, text: ev.body.v.Str()}}}, true
 		}
 		return message{}, false
-	}
-	if ev.name != evChoice {
-		jm.Role = eventRoles[ev.name]
-	}
-	m := fromJMessage(&jm)
-	if m.role == "" {
-		m.role = eventRoles[ev.name]
 	}
 	return m, true
 }
@@ -663,7 +730,7 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 
 	contents := make([]llmContent, len(llms))
 	for k, i := range llms {
-		contents[k] = b.content(&b.spans[i])
+		contents[k] = b.content(&b.spans[i], k == 0)
 	}
 
 	// identities and context: spans in order (root first), then the resource
@@ -1165,19 +1232,11 @@ func unwrapEntity(s string) rawJSON {
 // toolCalls applies rule 5.
 func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 	defs := map[string]string{}
-	results := map[string]rawJSON{}
 	for k := range contents {
 		for _, d := range contents[k].toolDefs {
 			if d.name != "" && d.description != "" {
 				if _, ok := defs[d.name]; !ok {
 					defs[d.name] = d.description
-				}
-			}
-		}
-		for i := range contents[k].input {
-			for _, p := range contents[k].input[i].parts {
-				if p.kind == partToolResult && p.id != "" {
-					results[p.id] = p.args
 				}
 			}
 		}
@@ -1224,8 +1283,10 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 		seen[key] = true
 		requested = append(requested, p)
 	}
-	for k := range contents {
-		in := contents[k].input
+	if len(contents) > 0 {
+		// the first call's history after the prompt: tool calls of this turn
+		// made before the first call that was recorded
+		in := contents[0].input
 		start := 0
 		for i := len(in) - 1; i >= 0; i-- {
 			if (in[i].role == "user" || in[i].role == "human") && in[i].hasTextPart() {
@@ -1240,6 +1301,8 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 				}
 			}
 		}
+	}
+	for k := range contents {
 		for i := range contents[k].output {
 			for _, p := range contents[k].output[i].parts {
 				if p.kind == partToolCall {
@@ -1264,6 +1327,7 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 			pending = append(pending, p)
 		}
 	}
+	var results map[string]rawJSON
 	for _, p := range pending {
 		found := false
 		for t := range tools {
@@ -1278,11 +1342,30 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 		}
 		tc := toolCall{Name: p.name, Description: defs[p.name], Input: p.args, Success: true}
 		if p.id != "" {
+			if results == nil {
+				results = b.toolResults(contents)
+			}
 			tc.Output = results[p.id]
 		}
 		out = append(out, tc)
 	}
 	return out
+}
+
+// toolResults reads the tool results in every call's input, by call id.
+func (b *batch) toolResults(contents []llmContent) map[string]rawJSON {
+	results := map[string]rawJSON{}
+	for k := range contents {
+		b.parseInput(&contents[k])
+		for i := range contents[k].input {
+			for _, p := range contents[k].input[i].parts {
+				if p.kind == partToolResult && p.id != "" {
+					results[p.id] = p.args
+				}
+			}
+		}
+	}
+	return results
 }
 
 func fillInput(tc *toolCall, p part) {

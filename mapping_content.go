@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -199,159 +200,6 @@ func oiField(m *message, rest string, v pcommon.Value) {
 	}
 }
 
-// JSON shapes of messages across conventions: semconv parts, OpenAI-style
-// content and tool_calls, Vercel content parts, v1.28 event bodies.
-type jMessage struct {
-	Role         string          `json:"role"`
-	Parts        []jPart         `json:"parts"`
-	Content      json.RawMessage `json:"content"`
-	FinishReason string          `json:"finish_reason"`
-	ToolCalls    []jToolCall     `json:"tool_calls"`
-	ToolCallID   string          `json:"tool_call_id"`
-	ID           string          `json:"id"`
-	Message      *jMessage       `json:"message"` // gen_ai.choice body
-}
-
-type jPart struct {
-	Type       string          `json:"type"`
-	Content    json.RawMessage `json:"content"`
-	Text       string          `json:"text"`
-	ID         string          `json:"id"`
-	CallID     string          `json:"call_id"`
-	Name       string          `json:"name"`
-	Arguments  json.RawMessage `json:"arguments"`
-	Response   json.RawMessage `json:"response"`
-	Result     json.RawMessage `json:"result"`
-	ToolCallID string          `json:"toolCallId"`
-	ToolName   string          `json:"toolName"`
-	Input      json.RawMessage `json:"input"`
-	Args       json.RawMessage `json:"args"`
-	Output     json.RawMessage `json:"output"`
-}
-
-type jToolCall struct {
-	ID       string `json:"id"`
-	Function struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	} `json:"function"`
-	Name       string          `json:"name"`
-	Arguments  json.RawMessage `json:"arguments"`
-	ToolCallID string          `json:"toolCallId"`
-	ToolName   string          `json:"toolName"`
-	Input      json.RawMessage `json:"input"`
-	Args       json.RawMessage `json:"args"`
-}
-
-// parseMessages decodes a JSON array of messages. Messages that do not decode
-// are skipped; ok is false when nothing could be read as JSON messages.
-func parseMessages(data []byte) (msgs []message, ok bool) {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || data[0] != '[' {
-		if len(data) > 0 && data[0] == '{' {
-			var jm jMessage
-			if json.Unmarshal(data, &jm) == nil {
-				return []message{fromJMessage(&jm)}, true
-			}
-		}
-		return nil, false
-	}
-	var raws []json.RawMessage
-	if json.Unmarshal(data, &raws) != nil {
-		return nil, false
-	}
-	msgs = make([]message, 0, len(raws))
-	for _, r := range raws {
-		var jm jMessage
-		if json.Unmarshal(r, &jm) != nil {
-			continue
-		}
-		msgs = append(msgs, fromJMessage(&jm))
-	}
-	return msgs, true
-}
-
-func fromJMessage(jm *jMessage) message {
-	if jm.Message != nil {
-		m := fromJMessage(jm.Message)
-		if m.finish == "" {
-			m.finish = jm.FinishReason
-		}
-		return m
-	}
-	m := message{role: jm.Role, finish: jm.FinishReason}
-	for i := range jm.Parts {
-		if p, ok := fromJPart(&jm.Parts[i]); ok {
-			m.parts = append(m.parts, p)
-		}
-	}
-	if len(jm.Content) > 0 {
-		toolResultID := jm.ToolCallID
-		if toolResultID == "" && jm.Role == "tool" {
-			toolResultID = jm.ID
-		}
-		switch {
-		case jm.Role == "tool" || jm.ToolCallID != "":
-			m.parts = append(m.parts, part{kind: partToolResult, id: toolResultID, args: jsonFromRaw(jm.Content)})
-		case jm.Content[0] == '"':
-			var s string
-			if json.Unmarshal(jm.Content, &s) == nil && s != "" {
-				m.parts = append(m.parts, part{kind: partText, text: s})
-			}
-		case jm.Content[0] == '[':
-			var jps []jPart
-			if json.Unmarshal(jm.Content, &jps) == nil {
-				for i := range jps {
-					if p, ok := fromJPart(&jps[i]); ok {
-						m.parts = append(m.parts, p)
-					}
-				}
-			}
-		}
-	}
-	for i := range jm.ToolCalls {
-		tc := &jm.ToolCalls[i]
-		p := part{kind: partToolCall, id: firstNonEmpty(tc.ID, tc.ToolCallID), name: firstNonEmpty(tc.Function.Name, tc.Name, tc.ToolName)}
-		p.args = jsonFromRaw(firstRaw(tc.Function.Arguments, tc.Arguments, tc.Input, tc.Args))
-		m.parts = append(m.parts, p)
-	}
-	return m
-}
-
-func fromJPart(jp *jPart) (part, bool) {
-	switch jp.Type {
-	case "text", "input_text", "output_text", "":
-		t := jp.Text
-		if t == "" && len(jp.Content) > 0 {
-			if jp.Content[0] == '"' {
-				_ = json.Unmarshal(jp.Content, &t)
-			} else {
-				t = string(jp.Content)
-			}
-		}
-		if t == "" {
-			return part{}, false
-		}
-		return part{kind: partText, text: t}, true
-	case "tool_call", "tool-call", "function_call":
-		return part{
-			kind: partToolCall,
-			// call_id is the id tool results refer to when an item id is also given
-			id:   firstNonEmpty(jp.CallID, jp.ID, jp.ToolCallID),
-			name: firstNonEmpty(jp.Name, jp.ToolName),
-			args: jsonFromRaw(firstRaw(jp.Arguments, jp.Input, jp.Args)),
-		}, true
-	case "tool_call_response", "tool-result", "function_call_output":
-		return part{
-			kind: partToolResult,
-			id:   firstNonEmpty(jp.CallID, jp.ID, jp.ToolCallID),
-			name: jp.ToolName,
-			args: unwrapTyped(jsonFromRaw(firstRaw(jp.Response, jp.Result, jp.Output, jp.Content))),
-		}, true
-	}
-	return part{}, false
-}
-
 // unwrapTyped unwraps the AI SDK's {"type":"json"|"text","value":X} tool outputs.
 func unwrapTyped(r rawJSON) rawJSON {
 	if len(r) == 0 || r[0] != '{' {
@@ -385,6 +233,9 @@ func jsonFromRaw(raw json.RawMessage) rawJSON {
 		}
 		return jsonFromText(s)
 	}
+	if !json.Valid(raw) {
+		return appendString(nil, string(raw))
+	}
 	return rawJSON(raw)
 }
 
@@ -392,8 +243,9 @@ func jsonFromRaw(raw json.RawMessage) rawJSON {
 // text as a JSON string.
 func jsonFromText(s string) rawJSON {
 	t := strings.TrimSpace(s)
-	if len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid([]byte(t)) {
-		return rawJSON(t)
+	// read-only views: rawJSON is never written to
+	if tb := unsafe.Slice(unsafe.StringData(t), len(t)); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(tb) {
+		return rawJSON(tb)
 	}
 	if s == "" {
 		return nil
@@ -416,7 +268,9 @@ func jsonFromValue(v pcommon.Value) rawJSON {
 func valueJSON(v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return []byte(v.Str())
+		// read-only view: the parsers never write to their input
+		s := v.Str()
+		return unsafe.Slice(unsafe.StringData(s), len(s))
 	case pcommon.ValueTypeMap, pcommon.ValueTypeSlice:
 		return appendValue(nil, v)
 	}
@@ -430,19 +284,7 @@ func partsFromJSONText(s string) ([]part, bool) {
 	if len(t) == 0 || t[0] != '[' {
 		return nil, false
 	}
-	var jps []jPart
-	if json.Unmarshal([]byte(t), &jps) != nil {
-		return nil, false
-	}
-	var ps []part
-	for i := range jps {
-		if jps[i].Type == "" {
-			return nil, false
-		}
-		if p, ok := fromJPart(&jps[i]); ok {
-			ps = append(ps, p)
-		}
-	}
+	ps := parsePartList([]byte(t))
 	return ps, len(ps) > 0
 }
 
