@@ -37,14 +37,15 @@ test: build
 	$(GO) test -count=1 ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 .
+	$(GO) test -run '^$$' -bench 'MapAndEncode|OTLPJSON' -benchtime 2s -count 3 .
+	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 .
 
 # Short fuzzing of the mapping (CI); FUZZTIME=10m for a real run.
 FUZZTIME ?= 20s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzMapTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
-	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
-	$(GO) test -run '^$$' -fuzz '^FuzzContent$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	$(GO) test -run '^$$' -fuzz '^FuzzMapTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
+	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
+	$(GO) test -run '^$$' -fuzz '^FuzzContent$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
 
 demo: build
 	$(GO) run ./examples/demo

@@ -259,6 +259,23 @@ func (a *assembler) schedule(id pcommon.TraceID, h *heldTrace, at time.Time) {
 	a.version++
 	h.version, h.deadline = a.version, at
 	heap.Push(&a.deadlines, deadline{at: at, id: id, version: h.version})
+	if len(a.deadlines) > 2*len(a.held)+1024 {
+		a.compactDeadlines()
+	}
+}
+
+// compactDeadlines drops superseded deadlines, so the heap stays in
+// proportion to the traces held.
+func (a *assembler) compactDeadlines() {
+	live := a.deadlines[:0]
+	for _, d := range a.deadlines {
+		if h, ok := a.held[d.id]; ok && h.version == d.version {
+			live = append(live, d)
+		}
+	}
+	clear(a.deadlines[len(live):])
+	a.deadlines = live
+	heap.Init(&a.deadlines)
 }
 
 func (a *assembler) grow(h *heldTrace, n int64) {
@@ -284,6 +301,9 @@ func (a *assembler) relieve() []*heldTrace {
 		if h, ok := a.held[id]; ok {
 			out = append(out, a.take(id, h))
 		}
+	}
+	if len(out) > 0 {
+		a.compactFIFO()
 	}
 	return out
 }

@@ -292,3 +292,17 @@ func TestAssemblyPiecesAfterRootExtendByGrace(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, s.count(), 2, "released at root + wait at the latest")
 }
+
+func TestAssemblyBookkeepingStaysBounded(t *testing.T) {
+	a, s, _ := testAssembler(t, time.Hour, 10)
+	ctx := context.Background()
+	for chunk := range 50 {
+		td := benchTraces(100, 16)
+		renumber(td, chunk)
+		require.NoError(t, a.consumeTraces(ctx, td))
+	}
+	assert.LessOrEqual(t, len(a.held), 10)
+	assert.LessOrEqual(t, len(a.deadlines), 2*len(a.held)+1024, "superseded deadlines are dropped")
+	assert.LessOrEqual(t, len(a.fifo), 1024)
+	assert.Equal(t, 4990, s.count())
+}
