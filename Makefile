@@ -7,7 +7,7 @@ COLLECTOR := $(BIN)/otelcol-precogx
 DEVSERVER := $(BIN)/precogx-devserver
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './test/clients/*' -not -path './internal/tools/*') go.mod go.sum
 
-.PHONY: all tools generate build test test-unit test-integration demo bench fuzz clean
+.PHONY: all tools generate build clients test demo bench fuzz clean
 
 all: build
 
@@ -33,7 +33,14 @@ $(DEVSERVER): $(GO_SOURCES)
 
 build: $(COLLECTOR) $(DEVSERVER)
 
-test: build
+# Real instrumentation libraries from npm (exact versions in the lockfile),
+# with Node 22 installed as the `node` npm package.
+CLIENTS := test/clients
+$(CLIENTS)/node_modules/.package-lock.json: $(CLIENTS)/package-lock.json $(CLIENTS)/package.json
+	cd $(CLIENTS) && npm ci --no-audit --no-fund
+clients: $(CLIENTS)/node_modules/.package-lock.json
+
+test: build clients
 	$(GO) test -count=1 ./...
 
 bench:

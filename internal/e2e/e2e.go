@@ -120,9 +120,19 @@ type Devserver struct {
 // StartDevserver starts the devserver on a free port and waits until it listens.
 func StartDevserver(bin, logPath string, args ...string) (*Devserver, error) {
 	args = append([]string{"-addr", "127.0.0.1:0"}, args...)
-	p, out, err := start(bin, args, nil, logPath)
+	p, url, err := startListener(bin, args, nil, logPath)
 	if err != nil {
 		return nil, err
+	}
+	return &Devserver{Process: p, URL: url}, nil
+}
+
+// startListener starts a server that prints "... listening on URL" and
+// returns that URL.
+func startListener(bin string, args, env []string, logPath string) (*Process, string, error) {
+	p, out, err := start(bin, args, env, logPath)
+	if err != nil {
+		return nil, "", err
 	}
 	lines := make(chan string, 1)
 	go func() {
@@ -137,11 +147,16 @@ func StartDevserver(bin, logPath string, args ...string) (*Devserver, error) {
 	}()
 	select {
 	case url := <-lines:
-		return &Devserver{Process: p, URL: url}, nil
+		return p, url, nil
 	case <-time.After(15 * time.Second):
 		_ = p.Stop(time.Second)
-		return nil, fmt.Errorf("devserver did not start; log:\n%s", p.Log())
+		return nil, "", fmt.Errorf("%s did not start; log:\n%s", filepath.Base(bin), p.Log())
 	}
+}
+
+// StartNode runs a Node.js server script that prints its listening URL.
+func StartNode(node, script, logPath string, env ...string) (*Process, string, error) {
+	return startListener(node, []string{script}, env, logPath)
 }
 
 // Stored is one interaction the devserver accepted.

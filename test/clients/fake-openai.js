@@ -104,6 +104,8 @@ function handleChat(body, seq, res) {
   const fingerprint = `fp_${hexId('fingerprint', 10)}`;
   const promptTokens = tokens(messages) + (tools.length ? tokens(tools) : 0);
   const completionTokens = d.kind === 'text' ? tokens(d.text) : tokens(`get_weather${TOOL_ARGUMENTS}`) + 6;
+  ledger.calls += 1;
+  ledger.tokens += promptTokens + completionTokens;
   const usage = {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
@@ -192,6 +194,8 @@ function handleResponses(body, seq, res) {
   const model = datedModel(body.model);
   const inputTokens = tokens(items) + (tools.length ? tokens(tools) : 0) + (body.instructions ? tokens(body.instructions) : 0);
   const outputTokens = d.kind === 'text' ? tokens(d.text) : tokens(`get_weather${TOOL_ARGUMENTS}`) + 6;
+  ledger.calls += 1;
+  ledger.tokens += inputTokens + outputTokens;
   const usage = {
     input_tokens: inputTokens,
     input_tokens_details: { cached_tokens: 0 },
@@ -309,6 +313,10 @@ function sendSSE(res, events, doneMarker) {
   next();
 }
 
+// What the server answered, so a test can compare the usage an instrumentation
+// recorded with the usage that was served: GET /_ledger, DELETE /_ledger.
+const ledger = { calls: 0, tokens: 0 };
+
 function createServer() {
   let seq = 0;
   return http.createServer((req, res) => {
@@ -316,6 +324,10 @@ function createServer() {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url || '').split('?')[0].replace(/\/+$/, '');
+      if (path === '/_ledger') {
+        if (req.method === 'DELETE') Object.assign(ledger, { calls: 0, tokens: 0 });
+        return sendJSON(res, 200, ledger);
+      }
       if (req.method !== 'POST' || !['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses'].includes(path)) {
         return sendJSON(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
       }
