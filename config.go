@@ -55,8 +55,25 @@ type Config struct {
 	MaxBatchInteractions int `mapstructure:"max_batch_interactions"`
 	MaxRequestBytes      int `mapstructure:"max_request_bytes"`
 
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+
 	Mapping  MappingConfig  `mapstructure:"mapping"`
 	Assembly AssemblyConfig `mapstructure:"assembly"`
+}
+
+// RateLimitConfig limits real HTTP requests, shared by all queue consumers.
+type RateLimitConfig struct {
+	// RequestsPerMinute is the sustained rate; 0 turns the limit off.
+	RequestsPerMinute int `mapstructure:"requests_per_minute"`
+	// Burst is how many requests may go at once; 0 means requests_per_minute.
+	Burst int `mapstructure:"burst"`
+}
+
+func (rl RateLimitConfig) burst() int {
+	if rl.Burst > 0 {
+		return rl.Burst
+	}
+	return max(rl.RequestsPerMinute, 1)
 }
 
 // AssemblyConfig bounds how long and how many traces wait for their pieces.
@@ -114,6 +131,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Mapping.MaxFieldBytes <= 0 {
 		errs = append(errs, fmt.Errorf("mapping.max_field_bytes: must be positive, got %d", cfg.Mapping.MaxFieldBytes))
+	}
+	if cfg.RateLimit.RequestsPerMinute < 0 {
+		errs = append(errs, fmt.Errorf("rate_limit.requests_per_minute: must not be negative, got %d", cfg.RateLimit.RequestsPerMinute))
+	}
+	if cfg.RateLimit.Burst < 0 {
+		errs = append(errs, fmt.Errorf("rate_limit.burst: must not be negative, got %d", cfg.RateLimit.Burst))
 	}
 	if cfg.Assembly.Wait < 0 {
 		errs = append(errs, fmt.Errorf("assembly.wait: must not be negative, got %s", cfg.Assembly.Wait))

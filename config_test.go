@@ -49,6 +49,7 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, int64(0), q.Batch.Get().MaxSize, "batches are never split")
 	assert.True(t, cfg.RetryConfig.Enabled)
 	assert.Equal(t, AssemblyConfig{Wait: 2 * time.Second, MaxTraces: 10000}, cfg.Assembly)
+	assert.Equal(t, RateLimitConfig{}, cfg.RateLimit, "no client-side limit by default")
 }
 
 func TestFullConfig(t *testing.T) {
@@ -78,6 +79,7 @@ func TestFullConfig(t *testing.T) {
 	assert.Equal(t, time.Second, cfg.RetryConfig.InitialInterval)
 	assert.Equal(t, time.Minute, cfg.RetryConfig.MaxElapsedTime)
 	assert.Equal(t, AssemblyConfig{Wait: 5 * time.Second, MaxTraces: 500}, cfg.Assembly)
+	assert.Equal(t, RateLimitConfig{RequestsPerMinute: 100, Burst: 200}, cfg.RateLimit)
 }
 
 func TestAssemblyCanBeTurnedOff(t *testing.T) {
@@ -112,6 +114,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"bad_field_bytes", "mapping.max_field_bytes: must be positive, got 0"},
 		{"bad_wait", "assembly.wait: must not be negative, got -1s"},
 		{"bad_max_traces", "assembly.max_traces: must be positive, got 0"},
+		{"bad_rate", "rate_limit.requests_per_minute: must not be negative, got -5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

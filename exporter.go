@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
@@ -22,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
@@ -36,6 +39,12 @@ type precogxExporter struct {
 	telemetry *metadata.TelemetryBuilder
 	client    *http.Client
 	baseURL   string
+	limiter   *rate.Limiter // nil: no client-side limit
+	host      component.Host
+
+	authMu      sync.Mutex
+	authLogged  time.Time
+	authFailing bool
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
@@ -43,14 +52,18 @@ func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &precogxExporter{
+	e := &precogxExporter{
 		cfg:       cfg,
 		settings:  set.TelemetrySettings,
 		logger:    set.Logger,
 		mapper:    newMapper(cfg.Mapping, cfg.Platform),
 		telemetry: tb,
 		baseURL:   strings.TrimRight(cfg.Endpoint, "/"),
-	}, nil
+	}
+	if rl := cfg.RateLimit; rl.RequestsPerMinute > 0 {
+		e.limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.burst())
+	}
+	return e, nil
 }
 
 func (e *precogxExporter) start(ctx context.Context, host component.Host) error {
@@ -59,6 +72,7 @@ func (e *precogxExporter) start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	e.client = client
+	e.host = host
 	return nil
 }
 
@@ -100,104 +114,149 @@ func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []i
 	return ixs
 }
 
-// request is one HTTP request's worth of interactions.
-type request struct {
-	path  string
-	items []int // indexes into the interactions
-	body  []byte
+// Outcomes of one interaction in a push.
+type outcome uint8
+
+const (
+	pending outcome = iota
+	delivered
+	dropped
+	retry
+)
+
+// push is the delivery of one batch of interactions.
+type push struct {
+	encoded  [][]byte
+	outcomes []outcome
+	dropErrs []error
 }
 
 // deliver sends the interactions and returns the trace IDs of those that
 // must be retried along with the error. A permanent error means nothing is
-// left to retry.
+// left to retry: what PrecogX rejected was dropped, logged and counted.
 func (e *precogxExporter) deliver(ctx context.Context, ixs []interaction) (map[pcommon.TraceID]struct{}, error) {
 	if len(ixs) == 0 {
 		return nil, nil
 	}
-	encoded := make([][]byte, len(ixs))
+	p := &push{encoded: make([][]byte, len(ixs)), outcomes: make([]outcome, len(ixs))}
 	for i := range ixs {
-		encoded[i] = appendInteraction(nil, &ixs[i])
+		p.encoded[i] = appendInteraction(nil, &ixs[i])
 	}
-	reqs := e.plan(encoded)
-	var permErrs []error
-	for n, r := range reqs {
-		err := e.send(ctx, r)
-		if err == nil {
-			e.telemetry.PrecogxInteractionsSent.Add(ctx, int64(len(r.items)))
-			continue
+	var retryErr error
+	for _, items := range e.plan(p.encoded) {
+		if retryErr = e.sendItems(ctx, p, items); retryErr != nil {
+			break // the rest goes back to the queue untried
 		}
-		if consumererror.IsPermanent(err) {
-			e.logger.Error("PrecogX rejected interactions; dropping them", zap.Int("interactions", len(r.items)), zap.Error(err))
-			e.telemetry.PrecogxInteractionsFailed.Add(ctx, int64(len(r.items)), metric.WithAttributes(attribute.String("reason", reasonOf(err))))
-			permErrs = append(permErrs, err)
-			continue
-		}
-		// Retryable: this request and every one not yet sent go back to the queue.
+	}
+	if retryErr != nil {
 		failed := map[pcommon.TraceID]struct{}{}
-		for _, rest := range reqs[n:] {
-			for _, i := range rest.items {
+		for i, o := range p.outcomes {
+			if o == pending || o == retry {
 				failed[ixs[i].traceID] = struct{}{}
 			}
 		}
-		return failed, errors.Join(append(permErrs, err)...)
+		e.telemetry.PrecogxRetries.Add(ctx, 1)
+		return failed, errors.Join(append(p.dropErrs, retryErr)...)
 	}
-	if len(permErrs) > 0 {
-		return nil, consumererror.NewPermanent(errors.Join(permErrs...))
+	if len(p.dropErrs) > 0 {
+		return nil, consumererror.NewPermanent(errors.Join(p.dropErrs...))
 	}
 	return nil, nil
 }
 
-// plan groups encoded interactions into requests within the configured limits.
-func (e *precogxExporter) plan(encoded [][]byte) []request {
+// sendItems sends one request; when PrecogX rejects a batch as invalid
+// (400) or too large (413), it splits the batch until the rejected
+// interactions are isolated, and delivers the rest.
+func (e *precogxExporter) sendItems(ctx context.Context, p *push, items []int) error {
+	err := e.send(ctx, p, items)
+	if err == nil {
+		for _, i := range items {
+			p.outcomes[i] = delivered
+		}
+		e.telemetry.PrecogxInteractionsSent.Add(ctx, int64(len(items)))
+		return nil
+	}
+	if !consumererror.IsPermanent(err) {
+		for _, i := range items {
+			p.outcomes[i] = retry
+		}
+		return err
+	}
+	if h, ok := errors.AsType[*httpError](err); ok && len(items) > 1 &&
+		(h.Status == http.StatusBadRequest || h.Status == http.StatusRequestEntityTooLarge) {
+		mid := len(items) / 2
+		if err := e.sendItems(ctx, p, items[:mid]); err != nil {
+			return err
+		}
+		return e.sendItems(ctx, p, items[mid:])
+	}
+	for _, i := range items {
+		p.outcomes[i] = dropped
+	}
+	e.telemetry.PrecogxInteractionsFailed.Add(ctx, int64(len(items)), metric.WithAttributes(attribute.String("reason", reasonOf(err))))
+	if !e.authFailure(err) {
+		e.logger.Error("PrecogX rejected interactions; dropping them", zap.Int("interactions", len(items)), zap.Error(err))
+		p.dropErrs = append(p.dropErrs, err)
+	}
+	return nil
+}
+
+// plan groups interactions into requests within the configured limits.
+func (e *precogxExporter) plan(encoded [][]byte) [][]int {
 	if e.cfg.Platform != PlatformGeneric {
-		reqs := make([]request, len(encoded))
-		for i, b := range encoded {
-			reqs[i] = request{path: "/integrations/" + e.cfg.Platform + "/telemetry", items: []int{i}, body: b}
+		reqs := make([][]int, len(encoded))
+		for i := range encoded {
+			reqs[i] = []int{i}
 		}
 		return reqs
 	}
-	const overhead = len(`{"interactions":[]}`)
-	var reqs []request
+	var reqs [][]int
 	var cur []int
-	size := overhead
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		reqs = append(reqs, request{items: cur})
-		cur, size = nil, overhead
-	}
+	size := batchOverhead
 	for i, b := range encoded {
 		if len(cur) > 0 && (len(cur) >= e.cfg.MaxBatchInteractions || size+len(b)+1 > e.cfg.MaxRequestBytes) {
-			flush()
+			reqs = append(reqs, cur)
+			cur, size = nil, batchOverhead
 		}
 		cur = append(cur, i)
 		size += len(b) + 1
 	}
-	flush()
-	for k := range reqs {
-		r := &reqs[k]
-		if len(r.items) == 1 {
-			r.path, r.body = "/telemetry/ingest", encoded[r.items[0]]
-			continue
-		}
-		body := []byte(`{"interactions":[`)
-		for n, i := range r.items {
-			if n > 0 {
-				body = append(body, ',')
-			}
-			body = append(body, encoded[i]...)
-		}
-		r.path, r.body = "/telemetry/batch", append(body, ']', '}')
-	}
-	return reqs
+	return append(reqs, cur)
 }
 
-func (e *precogxExporter) send(ctx context.Context, r request) error {
-	url := e.baseURL + r.path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(r.body))
+const batchOverhead = len(`{"interactions":[]}`)
+
+// body returns the path and body of a request for items.
+func (e *precogxExporter) body(p *push, items []int) (string, []byte) {
+	if e.cfg.Platform != PlatformGeneric {
+		return "/integrations/" + e.cfg.Platform + "/telemetry", p.encoded[items[0]]
+	}
+	if len(items) == 1 {
+		return "/telemetry/ingest", p.encoded[items[0]]
+	}
+	size := batchOverhead
+	for _, i := range items {
+		size += len(p.encoded[i]) + 1
+	}
+	body := make([]byte, 0, size)
+	body = append(body, `{"interactions":[`...)
+	for n, i := range items {
+		if n > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, p.encoded[i]...)
+	}
+	return "/telemetry/batch", append(body, ']', '}')
+}
+
+func (e *precogxExporter) send(ctx context.Context, p *push, items []int) error {
+	path, body := e.body(p, items)
+	if err := e.waitRateLimit(ctx); err != nil {
+		return fmt.Errorf("precogx: POST %s: waiting for the rate limit: %w", path, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.baseURL+path, bytes.NewReader(body))
 	if err != nil {
-		return consumererror.NewPermanent(fmt.Errorf("precogx: building request for %s: %w", r.path, err))
+		return consumererror.NewPermanent(fmt.Errorf("precogx: building request for %s: %w", path, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "otelcol-precogx")
@@ -212,32 +271,86 @@ func (e *precogxExporter) send(ctx context.Context, r request) error {
 	if err != nil {
 		e.countRequest(ctx, 0)
 		// network errors and timeouts are retried; the URL holds no secret
-		return fmt.Errorf("precogx: POST %s: %w", r.path, err)
+		return fmt.Errorf("precogx: POST %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	e.countRequest(ctx, resp.StatusCode)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		e.authRecovered()
 		return nil
 	}
-	herr := responseError(r.path, resp)
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	herr := responseError(path, resp)
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
 		if d := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
-			return exporterhelper.NewThrottleRetry(herr, d)
-		}
-		return herr
-	case http.StatusRequestTimeout:
-		return herr
-	}
-	if resp.StatusCode >= 500 {
-		if d := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
+			e.telemetry.PrecogxThrottleWaits.Add(ctx, 1, metric.WithAttributes(attribute.String("source", "retry_after")))
 			return exporterhelper.NewThrottleRetry(herr, d)
 		}
 		return herr
 	}
 	return consumererror.NewPermanent(herr)
 }
+
+// waitRateLimit applies rate_limit to every HTTP request, shared by all queue consumers.
+func (e *precogxExporter) waitRateLimit(ctx context.Context) error {
+	if e.limiter == nil {
+		return nil
+	}
+	r := e.limiter.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	e.telemetry.PrecogxThrottleWaits.Add(ctx, 1, metric.WithAttributes(attribute.String("source", "rate_limit")))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	}
+}
+
+// authFailure handles 401 and 403: logged at most once a minute with a hint,
+// and reported through component status so health checks show it.
+func (e *precogxExporter) authFailure(err error) bool {
+	h, ok := errors.AsType[*httpError](err)
+	if !ok || (h.Status != http.StatusUnauthorized && h.Status != http.StatusForbidden) {
+		return false
+	}
+	e.authMu.Lock()
+	defer e.authMu.Unlock()
+	now := time.Now()
+	if now.Sub(e.authLogged) >= authLogInterval {
+		e.authLogged = now
+		hint := "check api_key (PRECOGX_API_KEY) and auth_header"
+		if h.Status == http.StatusForbidden {
+			hint = "the key is not allowed to send telemetry (revoked, or lacks the permission); check it in PrecogX"
+		}
+		e.logger.Error("PrecogX refused the API key; interactions are dropped until it is fixed (logged at most once a minute)",
+			zap.Int("status", h.Status), zap.String("code", h.Code), zap.String("message", h.Message), zap.String("hint", hint))
+	}
+	if !e.authFailing && e.host != nil {
+		componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(err))
+	}
+	e.authFailing = true
+	return true
+}
+
+// authRecovered reports the component healthy again after an auth failure.
+func (e *precogxExporter) authRecovered() {
+	e.authMu.Lock()
+	defer e.authMu.Unlock()
+	if e.authFailing && e.host != nil {
+		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
+	}
+	e.authFailing = false
+}
+
+const authLogInterval = time.Minute
 
 func (e *precogxExporter) countRequest(ctx context.Context, status int) {
 	e.telemetry.PrecogxRequests.Add(ctx, 1, metric.WithAttributes(attribute.Int("status_code", status)))

@@ -174,8 +174,6 @@ func TestPermanentErrors(t *testing.T) {
 		faults   devserver.Faults
 		contains []string
 	}{
-		{name: "401 unknown key", key: "wrong-key", contains: []string{"HTTP 401", "INVALID_API_KEY"}},
-		{name: "403 revoked key", key: "revoked-key", contains: []string{"HTTP 403", "FORBIDDEN"}},
 		{name: "404 wrong base path", key: testKey, path: "/api/v9", contains: []string{"HTTP 404", "/telemetry/ingest"}},
 		{name: "400 invalid interaction", key: testKey, faults: devserver.Faults{RejectMarker: "Paris"}, contains: []string{"HTTP 400", "VALIDATION_ERROR"}},
 	}

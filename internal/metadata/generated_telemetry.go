@@ -36,8 +36,10 @@ type TelemetryBuilder struct {
 	PrecogxLogRecordsMapped     metric.Int64Counter
 	PrecogxLogRecordsSkipped    metric.Int64Counter
 	PrecogxRequests             metric.Int64Counter
+	PrecogxRetries              metric.Int64Counter
 	PrecogxSpansMapped          metric.Int64Counter
 	PrecogxSpansSkipped         metric.Int64Counter
+	PrecogxThrottleWaits        metric.Int64Counter
 	PrecogxTracesHeld           metric.Int64UpDownCounter
 	PrecogxTracesReleased       metric.Int64Counter
 }
@@ -131,6 +133,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{request}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.PrecogxRetries, err = builder.meter.Int64Counter(
+		"otelcol_precogx_retries",
+		metric.WithDescription("Pushes handed back to the queue for a retry (retryable answer, network error or timeout). [Alpha]"),
+		metric.WithUnit("{push}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.PrecogxSpansMapped, err = builder.meter.Int64Counter(
 		"otelcol_precogx_spans_mapped",
 		metric.WithDescription("Spans that took part in an interaction. [Alpha]"),
@@ -141,6 +149,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_precogx_spans_skipped",
 		metric.WithDescription("Spans skipped because they carry no GenAI data. [Alpha]"),
 		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.PrecogxThrottleWaits, err = builder.meter.Int64Counter(
+		"otelcol_precogx_throttle_waits",
+		metric.WithDescription("Waits imposed by the client-side rate limit or by a Retry-After answer, by source. [Alpha]"),
+		metric.WithUnit("{wait}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.PrecogxTracesHeld, err = builder.meter.Int64UpDownCounter(

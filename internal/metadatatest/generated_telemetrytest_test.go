@@ -29,8 +29,10 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.PrecogxLogRecordsMapped.Add(context.Background(), 1)
 	tb.PrecogxLogRecordsSkipped.Add(context.Background(), 1)
 	tb.PrecogxRequests.Add(context.Background(), 1)
+	tb.PrecogxRetries.Add(context.Background(), 1)
 	tb.PrecogxSpansMapped.Add(context.Background(), 1)
 	tb.PrecogxSpansSkipped.Add(context.Background(), 1)
+	tb.PrecogxThrottleWaits.Add(context.Background(), 1)
 	tb.PrecogxTracesHeld.Add(context.Background(), 1)
 	tb.PrecogxTracesReleased.Add(context.Background(), 1)
 	AssertEqualPrecogxAssemblyHeldBytes(t, testTel,
@@ -63,10 +65,16 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualPrecogxRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxRetries(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxSpansMapped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxSpansSkipped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxThrottleWaits(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxTracesHeld(t, testTel,

@@ -1,0 +1,180 @@
+package precogxexporter
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/precogx/precogxexporter/internal/devserver"
+	"github.com/precogx/precogxexporter/internal/metadatatest"
+)
+
+// statusHost records the component status events the exporter reports.
+type statusHost struct {
+	component.Host
+	mu     sync.Mutex
+	events []componentstatus.Status
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev.Status())
+}
+
+// sixTraces holds six interactions: samples a, b (two), d, e and f.
+func sixTraces(t *testing.T) ptrace.Traces {
+	td := ptrace.NewTraces()
+	for _, f := range []string{"a_semconv_latest_agent", "b_semconv_v126_span_events", "d_openllmetry_indexed", "e_openinference", "f_vercel_ai_sdk"} {
+		loadTraces(t, "genai/"+f+".traces.json").ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	}
+	return td
+}
+
+func TestBadInteractionsAreIsolated(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	// only the first interaction of sample b has this word in its prompt
+	srv := newDevserver(t, devserver.Options{Faults: devserver.Faults{RejectMarker: "Observability"}})
+	e, err := newExporter(testConfig(srv.endpoint), metadatatest.NewSettings(tt))
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	defer func() { _ = e.shutdown(context.Background()) }()
+
+	err = e.pushTraces(context.Background(), sixTraces(t))
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err), "the bad one is not retried")
+	assert.Contains(t, err.Error(), "VALIDATION_ERROR")
+	assert.Len(t, srv.Interactions(), 5, "every good interaction delivered")
+	for _, it := range srv.Interactions() {
+		assert.NotContains(t, string(it.Interaction), "Observability")
+	}
+	// [a b1 b2 d e f] rejected; [a b1 b2] rejected; [a] ok; [b1 b2] rejected;
+	// [b1] rejected alone, dropped; [b2] ok; [d e f] ok
+	assert.Equal(t, []string{"/api/v1/telemetry/batch", "/api/v1/telemetry/batch", "/api/v1/telemetry/ingest",
+		"/api/v1/telemetry/batch", "/api/v1/telemetry/ingest", "/api/v1/telemetry/ingest", "/api/v1/telemetry/batch"}, srv.requestPaths())
+	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
+	metadatatest.AssertEqualPrecogxInteractionsFailed(t, tt, []metricdata.DataPoint[int64]{
+		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "VALIDATION_ERROR"))}}, ignore...)
+	metadatatest.AssertEqualPrecogxInteractionsSent(t, tt, []metricdata.DataPoint[int64]{{Value: 5}}, ignore...)
+}
+
+func TestTooLargeBatchesAreSplit(t *testing.T) {
+	td := sixTraces(t)
+	ixs, _ := defaultMapper().mapData(td, plog.NewLogs())
+	largest := 0
+	for i := range ixs {
+		largest = max(largest, len(appendInteraction(nil, &ixs[i])))
+	}
+	t.Run("halves fit", func(t *testing.T) {
+		srv := newDevserver(t, devserver.Options{MaxBodyBytes: int64(largest) + 2048})
+		cfg := testConfig(srv.endpoint)
+		cfg.Compression = "none"
+		e := startExporter(t, cfg)
+		require.NoError(t, e.pushTraces(context.Background(), td))
+		assert.Len(t, srv.Interactions(), 6)
+		assert.Greater(t, len(srv.requestPaths()), 1)
+	})
+	t.Run("one interaction still too large is dropped", func(t *testing.T) {
+		srv := newDevserver(t, devserver.Options{MaxBodyBytes: int64(largest) - 1})
+		cfg := testConfig(srv.endpoint)
+		cfg.Compression = "none"
+		e := startExporter(t, cfg)
+		err := e.pushTraces(context.Background(), td)
+		require.Error(t, err)
+		assert.True(t, consumererror.IsPermanent(err))
+		assert.Contains(t, err.Error(), "HTTP 413")
+		assert.Len(t, srv.Interactions(), 5)
+	})
+}
+
+func TestAuthFailuresAreRateLimitedAndReported(t *testing.T) {
+	var refuse atomic.Bool
+	refuse.Store(true)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if refuse.Load() {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":{"code":"INVALID_API_KEY","message":"unknown API key"}}`))
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer hs.Close()
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	core, logs := observer.New(zap.InfoLevel)
+	set := metadatatest.NewSettings(tt)
+	set.Logger = zap.New(core)
+	e, err := newExporter(testConfig(hs.URL), set)
+	require.NoError(t, err)
+	host := &statusHost{Host: componenttest.NewNopHost()}
+	require.NoError(t, e.start(context.Background(), host))
+	defer func() { _ = e.shutdown(context.Background()) }()
+
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	for range 3 {
+		require.NoError(t, e.pushTraces(context.Background(), td), "dropped and counted, not returned: the queue would log every one")
+	}
+	require.Equal(t, 1, logs.Len(), "logged once a minute at most")
+	entry := logs.All()[0]
+	assert.Equal(t, "INVALID_API_KEY", entry.ContextMap()["code"])
+	assert.Contains(t, entry.ContextMap()["hint"], "api_key")
+	assert.NotContains(t, entry.Message+entry.ContextMap()["message"].(string), testKey)
+	metadatatest.AssertEqualPrecogxInteractionsFailed(t, tt, []metricdata.DataPoint[int64]{
+		{Value: 3, Attributes: attribute.NewSet(attribute.String("reason", "INVALID_API_KEY"))}},
+		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+
+	refuse.Store(false)
+	require.NoError(t, e.pushTraces(context.Background(), td))
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, host.events)
+}
+
+func TestClientRateLimit(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	srv := newDevserver(t, devserver.Options{})
+	cfg := testConfig(srv.endpoint)
+	cfg.MaxBatchInteractions = 1
+	cfg.RateLimit = RateLimitConfig{RequestsPerMinute: 1200, Burst: 2} // 20/s after a burst of 2
+	e, err := newExporter(cfg, metadatatest.NewSettings(tt))
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	defer func() { _ = e.shutdown(context.Background()) }()
+
+	start := time.Now()
+	require.NoError(t, e.pushTraces(context.Background(), sixTraces(t)))
+	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond, "4 requests beyond the burst at 20/s")
+	assert.Len(t, srv.Interactions(), 6)
+	metadatatest.AssertEqualPrecogxThrottleWaits(t, tt, []metricdata.DataPoint[int64]{
+		{Value: 4, Attributes: attribute.NewSet(attribute.String("source", "rate_limit"))}},
+		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+
+	t.Run("a cancelled wait gives the reservation back and is retried", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := e.pushTraces(ctx, sixTraces(t))
+		require.Error(t, err)
+		assert.False(t, consumererror.IsPermanent(err))
+		assert.True(t, strings.Contains(err.Error(), "rate limit") || strings.Contains(err.Error(), "canceled"))
+	})
+}
