@@ -5,9 +5,9 @@ OCB       := $(BIN)/builder
 MDATAGEN  := $(BIN)/mdatagen
 COLLECTOR := $(BIN)/otelcol-precogx
 DEVSERVER := $(BIN)/precogx-devserver
-GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './test/clients/*' -not -path './internal/tools/*') go.mod go.sum
+GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './test/clients/*' -not -path './internal/tools/*' -not -path './deploy/*') go.mod go.sum
 
-.PHONY: all tools generate build clients test demo bench fuzz clean
+.PHONY: all tools generate build clients test test-faults demo bench fuzz image clean
 
 all: build
 
@@ -40,8 +40,16 @@ $(CLIENTS)/node_modules/.package-lock.json: $(CLIENTS)/package-lock.json $(CLIEN
 	cd $(CLIENTS) && npm ci --no-audit --no-fund
 clients: $(CLIENTS)/node_modules/.package-lock.json
 
+# The deploy module (k8s.io/api stays out of the exporter's go.mod) checks the
+# manifests strictly and runs bin/otelcol-precogx validate on every config.
 test: build clients
 	$(GO) test -count=1 ./...
+	cd deploy && $(GO) test -count=1 ./...
+
+# The fault suite: outages, 503s, throttling, timeouts, resets, bad
+# interactions and a SIGKILL with the persistent queue (about 7 minutes).
+test-faults: build
+	$(GO) test -tags faults -count=1 -timeout 15m -run '^TestFaults$$' -v ./internal/e2e/
 
 bench:
 	$(GO) test -run '^$$' -bench 'MapAndEncode|OTLPJSON' -benchtime 2s -count 3 .
@@ -56,6 +64,14 @@ fuzz:
 
 demo: build
 	$(GO) run ./examples/demo
+
+IMAGE ?= otelcol-precogx:dev
+
+# The container image (Dockerfile, deploy/README.md). Needs a Docker engine.
+image:
+	@command -v docker >/dev/null 2>&1 || { echo "make image: no docker command found: install Docker, or build with: podman build -t $(IMAGE) ." >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make image: docker is installed but no Docker engine answers: start it, or set DOCKER_HOST" >&2; exit 1; }
+	docker build -t $(IMAGE) .
 
 clean:
 	rm -rf $(BIN) _build

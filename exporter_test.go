@@ -15,9 +15,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configauth"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -290,4 +293,22 @@ func TestParseRetryAfter(t *testing.T) {
 	assert.Equal(t, time.Duration(0), parseRetryAfter("-5", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("soon", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("", now))
+}
+
+// A failed start is followed by a shutdown of every component (traces and
+// logs side of the one shared instance); that must not stop the queue twice.
+func TestShutdownAfterFailedStart(t *testing.T) {
+	f := NewFactory()
+	cfg := testConfig("http://127.0.0.1:1/api/v1")
+	cfg.Auth = configoptional.Some(configauth.Config{AuthenticatorID: component.MustNewID("missing")})
+	set := exportertest.NewNopSettings(metadata.Type)
+	tr, err := f.CreateTraces(context.Background(), set, cfg)
+	require.NoError(t, err)
+	lg, err := f.CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	require.Error(t, tr.Start(context.Background(), componenttest.NewNopHost()), "the authenticator does not exist")
+	require.NotPanics(t, func() {
+		_ = tr.Shutdown(context.Background())
+		_ = lg.Shutdown(context.Background())
+	})
 }

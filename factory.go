@@ -107,6 +107,7 @@ type sharedExporter struct {
 	asm     *assembler
 	mu      sync.Mutex
 	started int
+	stopped bool
 }
 
 func getShared(ctx context.Context, set exporter.Settings, cfg *Config) (*sharedExporter, error) {
@@ -156,11 +157,15 @@ func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
 func (s *sharedExporter) shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stopped {
+		// the collector shuts every component down, also after a failed start
+		return nil
+	}
 	if s.started > 1 {
 		s.started--
 		return nil
 	}
-	s.started = 0
+	s.started, s.stopped = 0, true
 	shared.Lock()
 	delete(shared.m, s.cfg)
 	shared.Unlock()

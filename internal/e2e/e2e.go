@@ -54,6 +54,7 @@ type Process struct {
 	cmd     *exec.Cmd
 	LogPath string
 	done    chan error
+	killed  bool
 }
 
 func start(bin string, args, env []string, logPath string) (*Process, io.Reader, error) {
@@ -86,7 +87,7 @@ func start(bin string, args, env []string, logPath string) (*Process, io.Reader,
 
 // Stop sends SIGTERM and waits up to timeout, then kills.
 func (p *Process) Stop(timeout time.Duration) error {
-	if p == nil {
+	if p == nil || p.killed {
 		return nil
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
@@ -103,6 +104,7 @@ func (p *Process) Stop(timeout time.Duration) error {
 func (p *Process) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.done
+	p.killed = true
 }
 
 // Log returns what the process wrote so far.

@@ -20,6 +20,9 @@ type stack struct {
 	root string
 	dev  *Devserver
 	col  *Collector
+	// for scenarios that restart the collector
+	env       []string
+	restarted []*Collector
 }
 
 // startStack starts the devserver and the built collector with
