@@ -69,11 +69,16 @@ type RateLimitConfig struct {
 	Burst int `mapstructure:"burst"`
 }
 
-func (rl RateLimitConfig) burst() int {
-	if rl.Burst > 0 {
-		return rl.Burst
+// limiterBurst is the burst the client uses: the configured one less one
+// second of the rate, kept in reserve because the server's token timeline
+// starts when the first request arrives, later than the client's by the
+// network latency of that request.
+func (rl RateLimitConfig) limiterBurst() int {
+	b := rl.Burst
+	if b <= 0 {
+		b = rl.RequestsPerMinute
 	}
-	return max(rl.RequestsPerMinute, 1)
+	return max(b-(rl.RequestsPerMinute+59)/60, 1)
 }
 
 // AssemblyConfig bounds how long and how many traces wait for their pieces.

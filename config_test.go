@@ -134,3 +134,11 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 	require.NoError(t, out.Marshal(cfg))
 	assert.NotContains(t, fmt.Sprintf("%v", out.ToStringMap()), "super-secret-key")
 }
+
+func TestRateLimitKeepsOneSecondInReserve(t *testing.T) {
+	assert.Equal(t, 198, RateLimitConfig{RequestsPerMinute: 100, Burst: 200}.limiterBurst())
+	assert.Equal(t, 1983, RateLimitConfig{RequestsPerMinute: 1000, Burst: 2000}.limiterBurst())
+	assert.Equal(t, 9916, RateLimitConfig{RequestsPerMinute: 5000, Burst: 10000}.limiterBurst())
+	assert.Equal(t, 59, RateLimitConfig{RequestsPerMinute: 60}.limiterBurst(), "burst defaults to the per-minute rate")
+	assert.Equal(t, 1, RateLimitConfig{RequestsPerMinute: 600, Burst: 5}.limiterBurst())
+}

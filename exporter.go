@@ -61,7 +61,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
 		baseURL:   strings.TrimRight(cfg.Endpoint, "/"),
 	}
 	if rl := cfg.RateLimit; rl.RequestsPerMinute > 0 {
-		e.limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.burst())
+		e.limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.limiterBurst())
 	}
 	return e, nil
 }

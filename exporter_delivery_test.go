@@ -155,7 +155,7 @@ func TestClientRateLimit(t *testing.T) {
 	srv := newDevserver(t, devserver.Options{})
 	cfg := testConfig(srv.endpoint)
 	cfg.MaxBatchInteractions = 1
-	cfg.RateLimit = RateLimitConfig{RequestsPerMinute: 1200, Burst: 2} // 20/s after a burst of 2
+	cfg.RateLimit = RateLimitConfig{RequestsPerMinute: 1200, Burst: 22} // 20/s after a burst of 22 - 20 in reserve
 	e, err := newExporter(cfg, metadatatest.NewSettings(tt))
 	require.NoError(t, err)
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))

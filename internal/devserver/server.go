@@ -440,14 +440,16 @@ func (s *Server) rateLimit(key, tierName string) int {
 	if t.perMinute == 0 {
 		return 0
 	}
-	now := s.opts.Clock()
+	// the clock is read under the lock: a limiter fed times out of order
+	// (concurrent requests) loses tokens
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Clock()
 	lim, ok := s.limiters[key]
 	if !ok {
 		lim = rate.NewLimiter(rate.Limit(float64(t.perMinute)/60), t.burst)
 		s.limiters[key] = lim
 	}
-	s.mu.Unlock()
 	res := lim.ReserveN(now, 1)
 	delay := res.DelayFrom(now)
 	if delay == 0 {

@@ -89,6 +89,7 @@ func TestAssemblyAcrossPipelines(t *testing.T) {
 		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json"},
 		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json"},
 		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json"},
+		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "expected_a2.json"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

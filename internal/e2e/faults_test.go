@@ -80,6 +80,8 @@ type faultCase struct {
 	badEvery   int                                       // every n-th turn is invalid (0: none)
 	during     func(t *testing.T, s *stack, sent func()) // runs the scenario; sent posts the turns
 	settleWait time.Duration                             // how long the scenario may take to deliver
+	turns      int                                       // turns to send (default faultTurns)
+	noThrottle bool                                      // the server must never answer 429
 }
 
 func setFaults(t *testing.T, s *stack, f map[string]any) {
@@ -110,6 +112,8 @@ func TestFaults(t *testing.T) {
 			}},
 		{name: "30% of connections reset mid-request", devArgs: []string{"-reset-rate", "0.3"}, settleWait: 60 * time.Second},
 		{name: "one bad interaction in every batch", devArgs: []string{"-reject-marker", badMarker}, badEvery: 10, settleWait: 30 * time.Second},
+		{name: "Free-tier key (100/min, burst 200) under steady load, client rate limit on", devArgs: []string{"-keys", testAPIKey + ":free"},
+			config: filepath.Join("testdata", "collector", "faults-ratelimit.yaml"), turns: 260, settleWait: 90 * time.Second, noThrottle: true},
 		{name: "SIGKILL during an outage, persistent queue, restart", devArgs: []string{"-outage-duration", "40s"}, config: persistent, settleWait: 100 * time.Second,
 			during: func(t *testing.T, s *stack, send func()) {
 				send()
@@ -152,9 +156,13 @@ func runFault(t *testing.T, fc faultCase) {
 	s.env = append(env, "PRECOGX_ENDPOINT="+s.dev.URL+"/api/v1", "PRECOGX_API_KEY="+testAPIKey)
 	scenario := strings.ReplaceAll(strings.Fields(fc.name)[0], "%", "")
 
+	turns := fc.turns
+	if turns == 0 {
+		turns = faultTurns
+	}
 	want := map[string]bool{} // trace id -> bad
 	send := func() {
-		for batch := 0; batch < faultTurns/20; batch++ {
+		for batch := 0; batch < turns/20; batch++ {
 			td := ptrace.NewTraces()
 			rs := td.ResourceSpans().AppendEmpty()
 			rs.Resource().Attributes().PutStr("service.name", "faults")
@@ -215,7 +223,18 @@ func runFault(t *testing.T, fc faultCase) {
 	t.Logf("%+v", r)
 	assert.Zero(t, r.Lost, "nothing may be lost")
 	if fc.badEvery > 0 {
-		assert.Equal(t, faultTurns/fc.badEvery, r.Dropped)
+		assert.Equal(t, turns/fc.badEvery, r.Dropped)
+	}
+	if fc.noThrottle {
+		resp, err := http.Get(s.dev.URL + "/api/v1/stats")
+		require.NoError(t, err)
+		var st struct {
+			Requests map[string]int `json:"requests"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+		resp.Body.Close()
+		assert.Zero(t, st.Requests["429"], "the client-side limit kept under the tier: %v", st.Requests)
+		assert.Greater(t, st.Requests["200"], 200, "more requests than the burst were needed")
 	}
 
 	// Every log line of every collector run: no key, no prompt, no answer.
