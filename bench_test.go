@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
+	"github.com/precogx/precogxexporter/internal/genaitest"
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
 
-// benchTraces builds n agent turns of SPEC section 9: an agent span, two
-// model calls and a tool call, with a 1 KiB user message.
+// benchTraces builds n agent turns of SPEC section 9 (4 spans) with a user
+// message of msgBytes.
 func benchTraces(n int, msgBytes int) ptrace.Traces {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
@@ -26,38 +26,9 @@ func benchTraces(n int, msgBytes int) ptrace.Traces {
 	rs.Resource().Attributes().PutStr("deployment.environment.name", "production")
 	ss := rs.ScopeSpans().AppendEmpty().Spans()
 	msg := strings.Repeat("x", msgBytes)
-	input := `[{"role":"user","parts":[{"type":"text","content":"` + msg + `"}]}]`
 	base := time.Unix(1_800_000_000, 0)
 	for i := range n {
-		var tid pcommon.TraceID
-		copy(tid[:], fmt.Sprintf("bench-%010d", i))
-		sid := func(k int) pcommon.SpanID {
-			var s pcommon.SpanID
-			copy(s[:], fmt.Sprintf("%07d%d", i, k))
-			return s
-		}
-		add := func(k, parent int, name string, attrs map[string]any) {
-			sp := ss.AppendEmpty()
-			sp.SetTraceID(tid)
-			sp.SetSpanID(sid(k))
-			if parent >= 0 {
-				sp.SetParentSpanID(sid(parent))
-			}
-			sp.SetName(name)
-			sp.SetStartTimestamp(pcommon.NewTimestampFromTime(base.Add(time.Duration(k) * time.Millisecond)))
-			sp.SetEndTimestamp(pcommon.NewTimestampFromTime(base.Add(time.Duration(k+10) * time.Millisecond)))
-			_ = sp.Attributes().FromRaw(attrs)
-		}
-		chat := func(out string) map[string]any {
-			return map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini",
-				"gen_ai.response.model": "gpt-4o-mini-2024-07-18", "gen_ai.response.id": "chatcmpl-1", "gen_ai.usage.input_tokens": 300,
-				"gen_ai.usage.output_tokens": 40, "gen_ai.input.messages": input, "gen_ai.output.messages": out}
-		}
-		add(0, -1, "invoke_agent bench", map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "bench", "user.id": "u1", "session.id": "s1"})
-		add(1, 0, "chat gpt-4o-mini", chat(`[{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Paris"}}]}]`))
-		add(2, 0, "execute_tool get_weather", map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
-			"gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": `{"location":"Paris"}`, "gen_ai.tool.call.result": `{"temperature":"57F"}`})
-		add(3, 0, "chat gpt-4o-mini", chat(`[{"role":"assistant","parts":[{"type":"text","content":"It is rainy and 57F in Paris."}]}]`))
+		genaitest.AgentTurn(ss, genaitest.TraceID("bench", i), base, msg, "It is rainy and 57F in Paris.")
 	}
 	return td
 }

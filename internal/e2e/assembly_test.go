@@ -14,8 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/genaitest"
 )
 
 func (s *stack) expected(t *testing.T, name string) []json.RawMessage {
@@ -103,44 +104,6 @@ func TestAssemblyAcrossPipelines(t *testing.T) {
 	}
 }
 
-// agentTrace builds one agent turn: root, two model calls and a tool call.
-func agentTrace(rs ptrace.ResourceSpans, i int, base time.Time) {
-	ss := rs.ScopeSpans().AppendEmpty().Spans()
-	var tid pcommon.TraceID
-	copy(tid[:], fmt.Sprintf("trace-%010d", i))
-	id := func(n int) pcommon.SpanID {
-		var s pcommon.SpanID
-		copy(s[:], fmt.Sprintf("%07d%d", i, n))
-		return s
-	}
-	at := func(ms int) pcommon.Timestamp {
-		return pcommon.NewTimestampFromTime(base.Add(time.Duration(ms) * time.Millisecond))
-	}
-	add := func(n, parent, start, end int, name string, attrs map[string]any) {
-		sp := ss.AppendEmpty()
-		sp.SetTraceID(tid)
-		sp.SetSpanID(id(n))
-		if parent >= 0 {
-			sp.SetParentSpanID(id(parent))
-		}
-		sp.SetName(name)
-		sp.SetStartTimestamp(at(start))
-		sp.SetEndTimestamp(at(end))
-		_ = sp.Attributes().FromRaw(attrs)
-	}
-	q := fmt.Sprintf("question %d", i)
-	add(0, -1, 0, 100, "invoke_agent", map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "load-agent"})
-	add(1, 0, 1, 30, "chat", map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
-		"gen_ai.input.messages":     `[{"role":"user","parts":[{"type":"text","content":"` + q + `"}]}]`,
-		"gen_ai.output.messages":    `[{"role":"assistant","parts":[{"type":"tool_call","id":"c1","name":"lookup","arguments":{"n":1}}]}]`,
-		"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5})
-	add(2, 0, 31, 40, "execute_tool lookup", map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup", "gen_ai.tool.call.id": "c1"})
-	add(3, 0, 41, 99, "chat", map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
-		"gen_ai.input.messages":     `[{"role":"user","parts":[{"type":"text","content":"` + q + `"}]}]`,
-		"gen_ai.output.messages":    `[{"role":"assistant","parts":[{"type":"text","content":"answer ` + q + `"}]}]`,
-		"gen_ai.usage.input_tokens": 20, "gen_ai.usage.output_tokens": 8})
-}
-
 func TestAssemblyThousandInterleavedTraces(t *testing.T) {
 	s := startStack(t)
 	const traces = 1000
@@ -148,8 +111,10 @@ func TestAssemblyThousandInterleavedTraces(t *testing.T) {
 	rs := all.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "load")
 	base := time.Now()
+	ss := rs.ScopeSpans().AppendEmpty().Spans()
 	for i := range traces {
-		agentTrace(rs, i, base)
+		q := fmt.Sprintf("question %d", i)
+		genaitest.AgentTurn(ss, genaitest.TraceID("trace", i), base, q, "answer "+q)
 	}
 	// every span on its own, shuffled, then cut into requests of 1..80 spans
 	var spans []ptrace.Span
@@ -204,13 +169,13 @@ func TestAssemblyThousandInterleavedTraces(t *testing.T) {
 		seen[ix.Metadata.TraceID] = true
 		raw, _ := hex.DecodeString(ix.Metadata.TraceID)
 		var i int
-		_, err := fmt.Sscanf(string(raw), "trace-%010d", &i)
+		_, err := fmt.Sscanf(string(raw[5:]), "%d", &i)
 		require.NoError(t, err)
 		q := fmt.Sprintf("question %d", i)
 		assert.Equal(t, q, ix.Prompt)
 		assert.Equal(t, "answer "+q, ix.Response)
 		assert.Len(t, ix.ToolCalls, 1)
-		assert.Equal(t, 43, ix.Metadata.TokensUsed, "whole trace: both model calls")
+		assert.Equal(t, genaitest.TurnTokens, ix.Metadata.TokensUsed, "whole trace: both model calls")
 		assert.False(t, ix.Metadata.Partial)
 	}
 }

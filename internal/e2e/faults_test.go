@@ -16,8 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/genaitest"
 )
 
 // The fault suite (make test-faults): the built collector against the
@@ -32,35 +33,15 @@ const (
 	answerMarker = "SECRET-ANSWER"
 )
 
-// faultTurn builds turn i of a scenario: an agent root with one model call.
-func faultTurn(rs ptrace.ResourceSpans, scenario string, i int, bad bool) string {
-	ss := rs.ScopeSpans().AppendEmpty().Spans()
-	var tid pcommon.TraceID
-	copy(tid[:], fmt.Sprintf("%-6.6s%010d", scenario, i))
-	root, llm := pcommon.SpanID{1, byte(i), byte(i >> 8)}, pcommon.SpanID{2, byte(i), byte(i >> 8)}
-	now := time.Now()
+// faultTurn adds turn i of a scenario and returns its trace id.
+func faultTurn(ss ptrace.SpanSlice, scenario string, i int, bad bool) string {
+	id := genaitest.TraceID(scenario, i)
 	prompt := fmt.Sprintf("%s-%d", promptMarker, i)
 	if bad {
 		prompt += " " + badMarker
 	}
-	sp := ss.AppendEmpty()
-	sp.SetTraceID(tid)
-	sp.SetSpanID(root)
-	sp.SetName("invoke_agent")
-	sp.SetStartTimestamp(pcommon.NewTimestampFromTime(now))
-	sp.SetEndTimestamp(pcommon.NewTimestampFromTime(now.Add(50 * time.Millisecond)))
-	_ = sp.Attributes().FromRaw(map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "fault-agent"})
-	sp = ss.AppendEmpty()
-	sp.SetTraceID(tid)
-	sp.SetSpanID(llm)
-	sp.SetParentSpanID(root)
-	sp.SetName("chat")
-	sp.SetStartTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Millisecond)))
-	sp.SetEndTimestamp(pcommon.NewTimestampFromTime(now.Add(40 * time.Millisecond)))
-	_ = sp.Attributes().FromRaw(map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
-		"gen_ai.input.messages":  `[{"role":"user","parts":[{"type":"text","content":"` + prompt + `"}]}]`,
-		"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"text","content":"` + fmt.Sprintf("%s-%d", answerMarker, i) + `"}]}]`})
-	return hex.EncodeToString(tid[:])
+	genaitest.AgentTurn(ss, id, time.Now(), prompt, fmt.Sprintf("%s-%d", answerMarker, i))
+	return hex.EncodeToString(id[:])
 }
 
 type faultResult struct {
@@ -166,10 +147,11 @@ func runFault(t *testing.T, fc faultCase) {
 			td := ptrace.NewTraces()
 			rs := td.ResourceSpans().AppendEmpty()
 			rs.Resource().Attributes().PutStr("service.name", "faults")
+			ss := rs.ScopeSpans().AppendEmpty().Spans()
 			for k := range 20 {
 				i := batch*20 + k
 				bad := fc.badEvery > 0 && i%fc.badEvery == 0
-				want[faultTurn(rs, scenario, i, bad)] = bad
+				want[faultTurn(ss, scenario, i, bad)] = bad
 			}
 			s.postTraces(t, td)
 		}
