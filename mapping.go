@@ -35,14 +35,13 @@ func newMapper(cfg MappingConfig, platform string) *mapper {
 
 // mapStats counts what one mapping call did.
 type mapStats struct {
-	spansMapped   int64
-	spansSkipped  int64
-	logsMapped    int64
-	logsSkipped   int64
-	truncated     int64
-	rawFallback   int64
-	interactions  int64
-	contentFailed int64
+	spansMapped  int64
+	spansSkipped int64
+	logsMapped   int64
+	logsSkipped  int64
+	truncated    int64
+	rawFallback  int64
+	interactions int64
 }
 
 type resourceData struct {
@@ -141,7 +140,6 @@ func (b *batch) addTraces(td ptrace.Traces) {
 
 func (b *batch) index(i int) {
 	sd := &b.spans[i]
-	sd.order = i
 	if _, ok := b.byTrace[sd.traceID]; !ok {
 		b.traces = append(b.traces, sd.traceID)
 	}
@@ -864,9 +862,6 @@ func (b *batch) agentID(members, agents []int, res *resourceData) string {
 	}
 	for _, k := range b.m.cfg.AgentIDAttributes {
 		for _, i := range members {
-			if !b.spans[i].hasAttrs {
-				continue
-			}
 			if v, ok := b.spans[i].attrs.Get(k); ok && v.AsString() != "" {
 				return v.AsString()
 			}
@@ -1419,9 +1414,6 @@ func (b *batch) customFields(members []int, res *resourceData) []customField {
 		found := false
 		for _, i := range members {
 			sd := &b.spans[i]
-			if !sd.hasAttrs {
-				continue
-			}
 			if v, ok := sd.attrs.Get(k); ok {
 				out = append(out, customField{k, v})
 				found = true

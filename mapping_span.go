@@ -98,8 +98,6 @@ type spanData struct {
 	end      uint64 // 0: unknown (built from log events only)
 	res      int    // index into mapper.resources
 	attrs    pcommon.Map
-	hasAttrs bool
-	order    int
 	// synthetic spans stand in for log events whose span was not there
 	synthetic bool
 	partial   bool
@@ -168,7 +166,6 @@ type toolDef struct {
 
 type eventData struct {
 	name  string
-	time  uint64
 	attrs pcommon.Map
 	body  val
 }
@@ -182,7 +179,6 @@ func extractSpan(span ptrace.Span, sd *spanData) {
 	sd.start = uint64(span.StartTimestamp())
 	sd.end = uint64(span.EndTimestamp())
 	sd.attrs = span.Attributes()
-	sd.hasAttrs = true
 	sd.error = span.Status().Code() == ptrace.StatusCodeError
 	span.Attributes().Range(func(k string, v pcommon.Value) bool {
 		sd.readAttr(k, v)
@@ -196,7 +192,7 @@ func extractSpan(span ptrace.Span, sd *spanData) {
 			continue
 		}
 		if strings.HasPrefix(ev.Name(), "gen_ai.") {
-			ed := eventData{name: ev.Name(), time: uint64(ev.Timestamp()), attrs: ev.Attributes()}
+			ed := eventData{name: ev.Name(), attrs: ev.Attributes()}
 			if body, ok := ev.Attributes().Get(attrEventBody); ok {
 				ed.body = val{body, true}
 			}
