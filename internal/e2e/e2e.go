@@ -213,6 +213,11 @@ type Collector struct {
 // StartCollector starts the collector with configPath. The config reads its
 // ports from OTLP_HTTP_PORT and HEALTH_PORT, which are chosen here, plus env.
 func StartCollector(bin, configPath, logPath string, env ...string) (*Collector, error) {
+	return StartCollectorArgs(bin, []string{"--config=" + configPath}, logPath, env...)
+}
+
+// StartCollectorArgs starts the collector with its command line, as StartCollector.
+func StartCollectorArgs(bin string, args []string, logPath string, env ...string) (*Collector, error) {
 	otlpPort, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -222,7 +227,7 @@ func StartCollector(bin, configPath, logPath string, env ...string) (*Collector,
 		return nil, err
 	}
 	env = append(env, "OTLP_HTTP_PORT="+strconv.Itoa(otlpPort), "HEALTH_PORT="+strconv.Itoa(healthPort))
-	p, out, err := start(bin, []string{"--config=" + configPath}, env, logPath)
+	p, out, err := start(bin, args, env, logPath)
 	if err != nil {
 		return nil, err
 	}

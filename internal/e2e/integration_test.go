@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,4 +176,39 @@ func TestPrintConfigRedactsKey(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "api_key: '[REDACTED]'")
 	assert.NotContains(t, string(out), testAPIKey)
+}
+
+// TestAuthFailureShowsInHealthCheck: a key PrecogX refuses turns the
+// exporter's component status to an error, which health_check reports.
+func TestAuthFailureShowsInHealthCheck(t *testing.T) {
+	root, err := RepoRoot()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(dir, "devserver.log"), "-keys", testAPIKey+":unlimited")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = dev.Stop(5 * time.Second) })
+	col, err := StartCollectorArgs(filepath.Join(root, "bin", "otelcol-precogx"),
+		[]string{"--config=" + filepath.Join(root, "testdata", "collector", "healthv2.yaml"), "--feature-gates=+extension.healthcheck.useComponentStatus"},
+		filepath.Join(dir, "collector.log"), "PRECOGX_ENDPOINT="+dev.URL+"/api/v1", "PRECOGX_API_KEY=refused-key-0000")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = col.Stop(10 * time.Second) })
+	s := &stack{root: root, dev: dev, col: col}
+	s.post(t, "traces", "a_semconv_latest_agent.traces.json")
+
+	var status int
+	var body []byte
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(col.HealthURL + "?verbose")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		status = resp.StatusCode
+		body, _ = io.ReadAll(resp.Body)
+		return status != http.StatusOK
+	}, 20*time.Second, 100*time.Millisecond, "health check stayed healthy")
+	assert.Contains(t, []int{http.StatusInternalServerError, http.StatusServiceUnavailable}, status)
+	assert.Contains(t, string(body), "precogx")
+	assert.Contains(t, string(body), "INVALID_API_KEY")
+	assert.NotContains(t, string(body), "refused-key-0000")
 }
