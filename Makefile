@@ -7,7 +7,7 @@ COLLECTOR := $(BIN)/otelcol-precogx
 DEVSERVER := $(BIN)/precogx-devserver
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './test/clients/*' -not -path './internal/tools/*' -not -path './deploy/*') go.mod go.sum
 
-.PHONY: all tools generate build clients test test-faults demo bench fuzz image clean
+.PHONY: all tools generate build clients test test-faults demo bench bench-collector fuzz image clean
 
 all: build
 
@@ -54,6 +54,11 @@ test-faults: build
 bench:
 	$(GO) test -run '^$$' -bench 'MapAndEncode|OTLPJSON' -benchtime 2s -count 3 .
 	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 .
+
+# SPEC section 9 side by side: the built collector on one core with precogx,
+# then with otlp_http (json), under the same load (about 2 minutes).
+bench-collector: build
+	$(GO) test -tags loadbench -count=1 -timeout 10m -run '^TestCollectorSideBySide$$' -v ./internal/e2e/
 
 # Short fuzzing of the mapping (CI); FUZZTIME=10m for a real run.
 FUZZTIME ?= 20s

@@ -164,6 +164,7 @@ func StartNode(node, script, logPath string, env ...string) (*Process, string, e
 // Stored is one interaction the devserver accepted.
 type Stored struct {
 	ID          string          `json:"id"`
+	ReceivedAt  time.Time       `json:"receivedAt"`
 	Path        string          `json:"path"`
 	Platform    string          `json:"platform"`
 	Interaction json.RawMessage `json:"interaction"`
