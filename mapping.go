@@ -342,7 +342,13 @@ func (b *batch) inputOf(sd *spanData) ([]message, string) {
 	if sd.depPrompt != "" {
 		return b.legacy(sd.depPrompt, "user"), srcDeprecated
 	}
-	return b.eventContent(sd, false)
+	if msgs, src := b.eventContent(sd, false); len(msgs) > 0 {
+		return msgs, src
+	}
+	if sd.inputValue != "" && sd.conv&convOpenInference != 0 {
+		return []message{{role: "user", parts: []part{{kind: partText, text: valueText(sd.inputValue, false)}}}}, srcOpenInfVal
+	}
+	return nil, ""
 }
 
 // inputSource names the source inputOf would read, without parsing.
@@ -358,6 +364,8 @@ func inputSource(sd *spanData) string {
 		return srcVercel
 	case sd.depPrompt != "":
 		return srcDeprecated
+	case sd.inputValue != "" && sd.conv&convOpenInference != 0:
+		return srcOpenInfVal
 	}
 	for i := range sd.events {
 		switch sd.events[i].name {
@@ -386,7 +394,13 @@ func (b *batch) outputOf(sd *spanData) ([]message, string) {
 	if sd.depCompletion != "" {
 		return b.legacy(sd.depCompletion, "assistant"), srcDeprecated
 	}
-	return b.eventContent(sd, true)
+	if msgs, src := b.eventContent(sd, true); len(msgs) > 0 {
+		return msgs, src
+	}
+	if sd.outputValue != "" && sd.conv&convOpenInference != 0 {
+		return []message{{role: "assistant", parts: []part{{kind: partText, text: valueText(sd.outputValue, true)}}}}, srcOpenInfVal
+	}
+	return nil, ""
 }
 
 func withDefaultRole(msgs []message, role string) []message {
@@ -848,7 +862,7 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	}
 
 	// prompt and response
-	ix.Prompt, ix.Response = b.promptResponse(contents, rs, agents)
+	ix.Prompt, ix.Response = b.promptResponse(contents, rs, agents, &md.ContentSource)
 	ix.ToolCalls = b.toolCalls(tools, contents)
 	b.limit(&ix)
 	md.Custom = b.customFields(members, res)
@@ -1014,9 +1028,10 @@ func normalizeProvider(p string) string {
 	return p
 }
 
-// promptResponse applies rule 4, falling back to the root's or agents'
-// own input and output when the llm spans carry no content.
-func (b *batch) promptResponse(contents []llmContent, root *spanData, agents []int) (string, string) {
+// promptResponse applies rule 4, falling back to the agents' and then the
+// root's own input and output when the llm spans carry no content; the
+// fallback's source joins metadata.content_source.
+func (b *batch) promptResponse(contents []llmContent, root *spanData, agents []int, sources *[]string) (string, string) {
 	var prompt, response string
 	if len(contents) > 0 {
 		first := &contents[0]
@@ -1034,25 +1049,31 @@ func (b *batch) promptResponse(contents []llmContent, root *spanData, agents []i
 			}
 		}
 	}
-	if prompt != "" && response != "" {
-		return prompt, response
-	}
-	candidates := append([]int{}, agents...)
-	for _, i := range candidates {
-		in, out := b.agentIO(&b.spans[i])
-		if prompt == "" {
-			prompt = in
+	for _, sd := range append(b.spanPtrs(agents), root) {
+		if prompt != "" && response != "" {
+			break
 		}
-		if response == "" {
-			response = out
+		in, out, src := b.agentIO(sd)
+		used := false
+		if prompt == "" && in != "" {
+			prompt, used = in, true
 		}
-	}
-	if prompt == "" || response == "" {
-		in, out := b.agentIO(root)
-		prompt = firstNonEmpty(prompt, in)
-		response = firstNonEmpty(response, out)
+		if response == "" && out != "" {
+			response, used = out, true
+		}
+		if used && !slices.Contains(*sources, src) {
+			*sources = append(*sources, src)
+		}
 	}
 	return prompt, response
+}
+
+func (b *batch) spanPtrs(idx []int) []*spanData {
+	out := make([]*spanData, len(idx))
+	for k, i := range idx {
+		out[k] = &b.spans[i]
+	}
+	return out
 }
 
 func lastUserText(msgs []message) string {
@@ -1118,20 +1139,21 @@ func transcript(c *llmContent) string {
 	return sb.String()
 }
 
-// agentIO reads the input and output an agent or workflow span records itself.
-func (b *batch) agentIO(sd *spanData) (in, out string) {
-	if msgs, ok := b.parseSemconv(sd.scInput); ok {
-		in = lastUserText(withDefaultRole(msgs, "user"))
-	}
-	if msgs, ok := b.parseSemconv(sd.scOutput); ok {
-		for i := range msgs {
-			if t := msgs[i].textOf(); t != "" {
-				out = t
-				break
-			}
+// agentIO reads the input and output an agent or workflow span records
+// itself, from the first convention that has them, with its source label.
+func (b *batch) agentIO(sd *spanData) (in, out, src string) {
+	if sd.scInput.ok || sd.scOutput.ok {
+		if msgs, ok := b.parseSemconv(sd.scInput); ok {
+			in = lastUserText(withDefaultRole(msgs, "user"))
+		}
+		if msgs, ok := b.parseSemconv(sd.scOutput); ok {
+			out = firstText(msgs)
+		}
+		if in != "" || out != "" {
+			return in, out, srcSemconv
 		}
 	}
-	if in == "" && sd.aiPrompt != "" {
+	if sd.aiPrompt != "" || sd.aiResponseText != "" {
 		var p struct {
 			Prompt   json.RawMessage `json:"prompt"`
 			Messages json.RawMessage `json:"messages"`
@@ -1143,19 +1165,65 @@ func (b *batch) agentIO(sd *spanData) (in, out string) {
 				in = lastUserText(msgs)
 			}
 		}
+		return in, sd.aiResponseText, srcVercel
 	}
-	out = firstNonEmpty(out, sd.aiResponseText)
-	in = firstNonEmpty(in, textValue(sd.inputValue), unwrapEntityText(sd.entityInput))
-	out = firstNonEmpty(out, textValue(sd.outputValue), unwrapEntityText(sd.entityOutput))
-	return in, out
+	if sd.inputValue != "" || sd.outputValue != "" {
+		return valueText(sd.inputValue, false), valueText(sd.outputValue, true), srcOpenInfVal
+	}
+	if sd.entityInput != "" || sd.entityOutput != "" {
+		return unwrapEntityText(sd.entityInput), unwrapEntityText(sd.entityOutput), srcTraceloop
+	}
+	return "", "", ""
 }
 
-// textValue reads OpenInference input.value / output.value: plain text, a
-// JSON string, or JSON messages.
-func textValue(s string) string {
+func firstText(msgs []message) string {
+	for i := range msgs {
+		if t := msgs[i].textOf(); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// valueShape holds the request and response shapes seen in OpenInference
+// input.value / output.value: chat messages, Responses API input and
+// output_text, chat completion choices.
+type valueShape struct {
+	Messages   json.RawMessage `json:"messages"`
+	Input      json.RawMessage `json:"input"`
+	OutputText string          `json:"output_text"`
+	Choices    []struct {
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+		Text string `json:"text"`
+	} `json:"choices"`
+	Output []struct {
+		Content []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		} `json:"content"`
+	} `json:"output"`
+}
+
+// valueText reads an OpenInference input.value or output.value as the user's
+// question or the answer: plain text, a JSON string, JSON messages, or the
+// JSON of an OpenAI request or response.
+func valueText(s string, output bool) string {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return ""
+	}
+	pick := func(msgs []message) string {
+		if output {
+			for i := len(msgs) - 1; i >= 0; i-- {
+				if x := msgs[i].textOf(); x != "" {
+					return x
+				}
+			}
+			return ""
+		}
+		return lastUserText(msgs)
 	}
 	switch t[0] {
 	case '"':
@@ -1163,15 +1231,51 @@ func textValue(s string) string {
 		if json.Unmarshal([]byte(t), &out) == nil {
 			return out
 		}
-	case '[', '{':
+	case '[':
 		if msgs, ok := parseMessages([]byte(t)); ok {
-			if u := lastUserText(msgs); u != "" {
-				return u
+			if x := pick(msgs); x != "" {
+				return x
 			}
-			for i := len(msgs) - 1; i >= 0; i-- {
-				if x := msgs[i].textOf(); x != "" {
+		}
+	case '{':
+		var v valueShape
+		if json.Unmarshal([]byte(t), &v) != nil {
+			break
+		}
+		if output {
+			if v.OutputText != "" {
+				return v.OutputText
+			}
+			for _, c := range v.Choices {
+				if x := firstNonEmpty(c.Message.Content, c.Text); x != "" {
 					return x
 				}
+			}
+			for _, o := range v.Output {
+				for _, c := range o.Content {
+					if c.Text != "" {
+						return c.Text
+					}
+				}
+			}
+			break
+		}
+		if in := firstRaw(v.Messages, v.Input); len(in) > 0 {
+			if in[0] == '"' {
+				var q string
+				if json.Unmarshal(in, &q) == nil {
+					return q
+				}
+			}
+			if msgs, ok := parseMessages(in); ok {
+				if x := pick(msgs); x != "" {
+					return x
+				}
+			}
+		}
+		if msgs, ok := parseMessages([]byte(t)); ok {
+			if x := pick(msgs); x != "" {
+				return x
 			}
 		}
 	}

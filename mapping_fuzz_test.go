@@ -86,7 +86,11 @@ func FuzzContent(f *testing.F) {
 		tool := tSpan{id: "tool", parent: "agent", name: "execute_tool", start: 2, end: 3, attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "gen_ai.tool.call.arguments": s, "traceloop.entity.output": s}}
 		agent := tSpan{id: "agent", name: "a", end: 9, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "ai.prompt": s, "input.value": s}}
-		ixs, _ := m.mapData(makeTraces(nil, agent, llm, tool), plog.NewLogs())
+		oi := tSpan{id: "oi", parent: "agent", name: "llm", start: 6, end: 7, attrs: map[string]any{"openinference.span.kind": "LLM",
+			"input.value": s, "output.value": s}}
+		ai := tSpan{id: "ai", parent: "agent", name: "ai.generateText.doGenerate", start: 7, end: 8, attrs: map[string]any{
+			"ai.operationId": "ai.generateText.doGenerate", "ai.result.toolCalls": s, "ai.prompt.tools": s}}
+		ixs, _ := m.mapData(makeTraces(nil, agent, llm, tool, oi, ai), plog.NewLogs())
 		checkMapped(t, ixs)
 	})
 }

@@ -558,3 +558,50 @@ func TestAppendStringEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestFallbackSources(t *testing.T) {
+	t.Run("OpenInference LLM span with only input.value and output.value", func(t *testing.T) {
+		llm := tSpan{id: "llm", name: "ChatCompletion", end: 5, attrs: map[string]any{
+			"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o",
+			"input.value":  `{"model":"gpt-4o","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"from the request"}]}`,
+			"output.value": `{"id":"chatcmpl-1","choices":[{"index":0,"message":{"role":"assistant","content":"from the response"}}]}`,
+		}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "from the request", ix["prompt"])
+		assert.Equal(t, "from the response", ix["response"])
+		assert.Equal(t, []any{"openinference input/output.value"}, meta(ix)["content_source"])
+	})
+	t.Run("Responses API shapes", func(t *testing.T) {
+		assert.Equal(t, "q", valueText(`{"model":"m","input":"q"}`, false))
+		assert.Equal(t, "q2", valueText(`{"input":[{"role":"user","content":"q2"}]}`, false))
+		assert.Equal(t, "a", valueText(`{"output_text":"a"}`, true))
+		assert.Equal(t, "a2", valueText(`{"output":[{"type":"message","content":[{"type":"output_text","text":"a2"}]}]}`, true))
+		assert.Equal(t, "plain", valueText("plain", false))
+		assert.Equal(t, "quoted", valueText(`"quoted"`, true))
+		assert.Equal(t, `{"unknown":1}`, valueText(`{"unknown":1}`, true), "unknown JSON stays as it is")
+	})
+	t.Run("traceloop workflow input and output when the llm spans carry no content", func(t *testing.T) {
+		llm := tSpan{id: "llm", parent: "wf", name: "openai.chat", start: 1, end: 4, attrs: map[string]any{"llm.request.type": "chat", "gen_ai.system": "openai"}}
+		wf := tSpan{id: "wf", name: "chat.workflow", end: 5, attrs: map[string]any{"traceloop.span.kind": "workflow",
+			"traceloop.entity.input": `{"args": ["the question"], "kwargs": {}}`, "traceloop.entity.output": `"the answer"`}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, wf, llm))
+		assert.Equal(t, "the question", ix["prompt"])
+		assert.Equal(t, "the answer", ix["response"])
+		assert.Equal(t, []any{"traceloop entity input/output"}, meta(ix)["content_source"])
+	})
+	t.Run("AI SDK before version 4: ai.result.*", func(t *testing.T) {
+		root := tSpan{id: "root", name: "ai.generateText", end: 9, attrs: map[string]any{"ai.operationId": "ai.generateText",
+			"ai.prompt": `{"prompt":"old sdk question"}`}}
+		call := tSpan{id: "call", parent: "root", name: "ai.generateText.doGenerate", start: 1, end: 8, attrs: map[string]any{
+			"ai.operationId": "ai.generateText.doGenerate", "ai.result.text": "old sdk answer", "ai.finishReason": "stop",
+			"ai.result.toolCalls": `[{"toolCallId":"c1","toolName":"t","args":"{\"x\":1}"}]`}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, root, call))
+		assert.Equal(t, "old sdk question", ix["prompt"])
+		assert.Equal(t, "old sdk answer", ix["response"])
+		assert.Equal(t, []any{"stop"}, meta(ix)["finish_reasons"])
+		tools := ix["toolCalls"].([]any)
+		require.Len(t, tools, 1)
+		assert.Equal(t, map[string]any{"x": float64(1)}, tools[0].(map[string]any)["input"])
+		assert.Equal(t, []any{"vercel ai.*"}, meta(ix)["content_source"])
+	})
+}

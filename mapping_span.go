@@ -335,7 +335,7 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		if sd.responseID == "" {
 			sd.responseID = v.Str()
 		}
-	case "ai.response.finishReason":
+	case "ai.response.finishReason", "ai.finishReason":
 		sd.aiFinishReason = v.Str()
 	case "ai.settings.temperature":
 		if !sd.temperature.OK {
@@ -357,9 +357,9 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		sd.aiPromptMessages = v.AsString()
 	case "ai.prompt.tools":
 		sd.aiTools = val{v, true}
-	case "ai.response.text":
+	case "ai.response.text", "ai.result.text": // ai.result.* before AI SDK 4
 		sd.aiResponseText = v.AsString()
-	case "ai.response.toolCalls":
+	case "ai.response.toolCalls", "ai.result.toolCalls":
 		sd.aiResponseToolCalls = v.AsString()
 	case "ai.toolCall.name":
 		sd.toolName = v.Str()
