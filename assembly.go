@@ -3,6 +3,7 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 import (
 	"container/heap"
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +59,10 @@ type heldTrace struct {
 	rootSeen bool
 	rootAt   time.Time
 	partial  bool
+	// model-call spans without content, whose content should come as log
+	// events (the official instrumentations), and spans that had events
+	awaiting map[pcommon.SpanID]struct{}
+	logged   map[pcommon.SpanID]struct{}
 	deadline time.Time
 	version  uint64
 }
@@ -154,8 +159,14 @@ func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 				a.grow(h, spanSize(span))
 				if span.ParentSpanID().IsEmpty() && !h.rootSeen {
 					h.rootSeen, h.rootAt = true, now
-					a.schedule(span.TraceID(), h, earlier(now.Add(a.grace), h.deadline))
 				}
+				if _, ok := h.logged[span.SpanID()]; !ok && awaitsLogContent(span) {
+					if h.awaiting == nil {
+						h.awaiting = map[pcommon.SpanID]struct{}{}
+					}
+					h.awaiting[span.SpanID()] = struct{}{}
+				}
+				a.reschedule(span.TraceID(), h, now)
 			}
 		}
 	}
@@ -206,6 +217,12 @@ func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
 					}
 					target = h.ld
 					a.grow(h, logSize(lr))
+					if h.logged == nil {
+						h.logged = map[pcommon.SpanID]struct{}{}
+					}
+					h.logged[lr.SpanID()] = struct{}{}
+					delete(h.awaiting, lr.SpanID())
+					a.reschedule(tid, h, now)
 				}
 				slice, ok := dst[tid]
 				if !ok {
@@ -239,20 +256,50 @@ func (a *assembler) hold(id pcommon.TraceID, now time.Time) (*heldTrace, bool) {
 	h, ok := a.held[id]
 	late := a.released.has(id)
 	if !ok {
-		h = &heldTrace{td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late, deadline: now.Add(a.wait)}
+		h = &heldTrace{td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late}
 		a.held[id] = h
 		a.fifo = append(a.fifo, id)
 		a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
-		a.schedule(id, h, h.deadline)
-		return h, late
-	}
-	if !h.rootSeen {
-		a.schedule(id, h, now.Add(a.wait))
-	} else if next := now.Add(a.grace); next.After(h.deadline) {
-		// pieces still coming after the root get a grace each, up to wait
-		a.schedule(id, h, earlier(next, h.rootAt.Add(a.wait)))
 	}
 	return h, late
+}
+
+// reschedule sets when a trace is released after a new piece: a grace after
+// the last piece once the root is there and no model call still waits for
+// its log events (capped at wait after the root), else wait after the last piece.
+func (a *assembler) reschedule(id pcommon.TraceID, h *heldTrace, now time.Time) {
+	if h.rootSeen && len(h.awaiting) == 0 {
+		a.schedule(id, h, earlier(now.Add(a.grace), h.rootAt.Add(a.wait)))
+		return
+	}
+	a.schedule(id, h, now.Add(a.wait))
+}
+
+// awaitsLogContent tells a semconv model-call span that carries no content:
+// instrumentations that record content as log events send it separately.
+func awaitsLogContent(span ptrace.Span) bool {
+	attrs := span.Attributes()
+	op, ok := attrs.Get("gen_ai.operation.name")
+	if !ok {
+		return false
+	}
+	switch op.Str() {
+	case "chat", "text_completion", "generate_content":
+	default:
+		return false
+	}
+	for _, k := range []string{"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion"} {
+		if _, ok := attrs.Get(k); ok {
+			return false
+		}
+	}
+	evs := span.Events()
+	for i := 0; i < evs.Len(); i++ {
+		if strings.HasPrefix(evs.At(i).Name(), "gen_ai.") {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *assembler) schedule(id pcommon.TraceID, h *heldTrace, at time.Time) {

@@ -203,7 +203,7 @@ func TestAssemblyLatePiecesArePartial(t *testing.T) {
 	ctx := context.Background()
 	td := loadTraces(t, "genai/c_semconv_v128_log_events.traces.json")
 	require.NoError(t, a.consumeTraces(ctx, td))
-	clock.add(a.grace)
+	clock.add(time.Second) // its model calls wait for their log events for the whole wait
 	a.releaseDue()
 	require.Equal(t, 1, s.count())
 	first := s.interactions(t)
@@ -305,4 +305,27 @@ func TestAssemblyBookkeepingStaysBounded(t *testing.T) {
 	assert.LessOrEqual(t, len(a.deadlines), 2*len(a.held)+1024, "superseded deadlines are dropped")
 	assert.LessOrEqual(t, len(a.fifo), 1024)
 	assert.Equal(t, 4990, s.count())
+}
+
+func TestAssemblyWaitsForLogContentOfModelCalls(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	ctx := context.Background()
+	// c: the chat spans carry no content, the root has arrived
+	require.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/c_semconv_v128_log_events.traces.json")))
+	clock.add(1500 * time.Millisecond)
+	a.releaseDue()
+	require.Equal(t, 0, s.count(), "not released at root + grace: the content is expected as log events")
+	require.NoError(t, a.consumeLogs(ctx, loadLogs(t, "genai/c_semconv_v128_log_events.logs.json")))
+	clock.add(a.grace)
+	a.releaseDue()
+	require.Equal(t, 1, s.count(), "released a grace after the events came")
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assertJSONEqual(t, expectedInteractions(t, "expected_c.json")[0], appendInteraction(nil, &ixs[0]))
+
+	// spans that carry their content do not wait
+	require.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+	clock.add(a.grace)
+	a.releaseDue()
+	assert.Equal(t, 2, s.count())
 }

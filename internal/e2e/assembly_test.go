@@ -86,16 +86,21 @@ func TestAssemblyAcrossPipelines(t *testing.T) {
 		name  string
 		posts [][2]string // signal, file
 		want  string
+		gap   time.Duration // between the posts
 	}{
-		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json"},
-		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json"},
-		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json"},
-		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "expected_a2.json"},
+		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 0},
+		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json", 0},
+		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json", 0},
+		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "expected_a2.json", 0},
+		{"c logs 1.2 s after the spans", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 1200 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startStack(t)
-			for _, p := range tc.posts {
+			for i, p := range tc.posts {
+				if i > 0 {
+					time.Sleep(tc.gap)
+				}
 				s.post(t, p[0], p[1])
 			}
 			items := s.exactlyOnce(t, 1)
