@@ -1042,12 +1042,7 @@ func (b *batch) promptResponse(contents []llmContent, root *spanData, agents []i
 		}
 	}
 	for k := len(contents) - 1; k >= 0 && response == ""; k-- {
-		for i := range contents[k].output {
-			if t := contents[k].output[i].textOf(); t != "" {
-				response = t
-				break
-			}
-		}
+		response = firstText(contents[k].output)
 	}
 	for _, sd := range append(b.spanPtrs(agents), root) {
 		if prompt != "" && response != "" {
@@ -1076,11 +1071,19 @@ func (b *batch) spanPtrs(idx []int) []*spanData {
 	return out
 }
 
+// lastUserText is the text of the last user message that has text.
 func lastUserText(msgs []message) string {
+	if t := userText(msgs); t != "" {
+		return unnestMessages(t)
+	}
+	return ""
+}
+
+func userText(msgs []message) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].role == "user" || msgs[i].role == "human" {
 			if t := msgs[i].textOf(); t != "" {
-				return unnestMessages(t)
+				return t
 			}
 		}
 	}
@@ -1094,12 +1097,8 @@ func unnestMessages(t string) string {
 		return t
 	}
 	if msgs, ok := parseMessages([]byte(t)); ok {
-		for i := len(msgs) - 1; i >= 0; i-- {
-			if msgs[i].role == "user" || msgs[i].role == "human" {
-				if inner := msgs[i].textOf(); inner != "" {
-					return inner
-				}
-			}
+		if inner := userText(msgs); inner != "" {
+			return inner
 		}
 	}
 	return t
@@ -1176,6 +1175,15 @@ func (b *batch) agentIO(sd *spanData) (in, out, src string) {
 	return "", "", ""
 }
 
+func lastText(msgs []message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if t := msgs[i].textOf(); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
 func firstText(msgs []message) string {
 	for i := range msgs {
 		if t := msgs[i].textOf(); t != "" {
@@ -1216,12 +1224,7 @@ func valueText(s string, output bool) string {
 	}
 	pick := func(msgs []message) string {
 		if output {
-			for i := len(msgs) - 1; i >= 0; i-- {
-				if x := msgs[i].textOf(); x != "" {
-					return x
-				}
-			}
-			return ""
+			return lastText(msgs)
 		}
 		return lastUserText(msgs)
 	}
