@@ -3,8 +3,10 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -48,11 +50,15 @@ type assembler struct {
 	released  recentSet // traces already sent, to recognise late pieces
 	version   uint64
 
+	refusing      atomic.Bool // the last release was refused by the sending queue
+	refusedLogged time.Time
+
 	stop chan struct{}
 	done chan struct{}
 }
 
 type heldTrace struct {
+	id       pcommon.TraceID
 	td       ptrace.Traces
 	ld       plog.Logs
 	bytes    int64
@@ -127,6 +133,9 @@ func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 		td.CopyTo(own)
 		return a.next(ctx, own)
 	}
+	if err := a.full(); err != nil {
+		return err
+	}
 	now := a.now()
 	a.mu.Lock()
 	var late int64
@@ -186,6 +195,9 @@ func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
 			return nil
 		}
 		return a.next(ctx, td)
+	}
+	if err := a.full(); err != nil {
+		return err
 	}
 	now := a.now()
 	var skipped, late int64
@@ -250,13 +262,29 @@ func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
+// errAssemblyFull pushes back on the receiver (a retryable error): the
+// sending queue refuses data and max_traces are held.
+var errAssemblyFull = errors.New("precogx: the sending queue is full and assembly holds max_traces traces; retry later")
+
+func (a *assembler) full() error {
+	if !a.refusing.Load() {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.held) >= a.maxTraces {
+		return errAssemblyFull
+	}
+	return nil
+}
+
 // hold returns the held entry of a trace, creating it; a trace that was
 // already released starts a partial entry.
 func (a *assembler) hold(id pcommon.TraceID, now time.Time) (*heldTrace, bool) {
 	h, ok := a.held[id]
 	late := a.released.has(id)
 	if !ok {
-		h = &heldTrace{td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late}
+		h = &heldTrace{id: id, td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late}
 		a.held[id] = h
 		a.fifo = append(a.fifo, id)
 		a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
@@ -398,16 +426,57 @@ func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace, cause strin
 	}
 	a.tel.PrecogxTracesReleased.Add(ctx, int64(len(hs)), metric.WithAttributes(attribute.String("cause", cause)))
 	for _, h := range hs {
-		a.countJoin(ctx, joinLogs(h.td, h.ld))
+		if h.ld.LogRecordCount() > 0 {
+			a.countJoin(ctx, joinLogs(h.td, h.ld))
+			h.ld = plog.NewLogs() // joined: a retried release must not join them again
+		}
 		if h.partial {
 			markPartial(h.td)
 		}
 		if h.td.SpanCount() == 0 {
 			continue
 		}
-		if err := a.next(ctx, h.td); err != nil {
-			a.logger.Error("could not queue an assembled trace", zap.String("cause", cause), zap.Int("spans", h.td.SpanCount()), zap.Error(err))
+		err := a.next(ctx, h.td)
+		a.refusing.Store(err != nil)
+		if err == nil {
+			continue
 		}
+		if cause == causeShutdown || h.id.IsEmpty() {
+			a.logger.Error("could not queue an assembled trace; dropping it", zap.String("cause", cause), zap.Int("spans", h.td.SpanCount()), zap.Error(err))
+			continue
+		}
+		a.rehold(h, err)
+	}
+}
+
+// retryRelease is how long a trace the queue refused waits before the next try.
+const retryRelease = time.Second
+
+// rehold keeps a trace the sending queue refused (full) and tries again
+// later: assembly never drops, it pushes back on the receiver instead.
+func (a *assembler) rehold(h *heldTrace, err error) {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if other, ok := a.held[h.id]; ok {
+		// pieces came in meanwhile: they go with the refused ones
+		other.td.ResourceSpans().MoveAndAppendTo(h.td.ResourceSpans())
+		other.ld.ResourceLogs().MoveAndAppendTo(h.ld.ResourceLogs())
+		h.bytes += other.bytes
+		a.tel.PrecogxTracesHeld.Add(context.Background(), -1)
+		a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), -other.bytes)
+	} else {
+		a.fifo = append(a.fifo, h.id)
+	}
+	a.held[h.id] = h
+	a.released.remove(h.id)
+	a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
+	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), h.bytes)
+	a.schedule(h.id, h, now.Add(retryRelease))
+	if now.Sub(a.refusedLogged) >= time.Minute {
+		a.refusedLogged = now
+		a.logger.Warn("the sending queue refuses assembled traces; holding them and pushing back on the receivers (logged at most once a minute)",
+			zap.Int("traces_held", len(a.held)), zap.Error(err))
 	}
 }
 
@@ -513,6 +582,11 @@ func newRecentSet(n int) recentSet {
 func (r *recentSet) has(id pcommon.TraceID) bool {
 	_, ok := r.set[id]
 	return ok
+}
+
+// remove forgets id (its ring slot is reused later).
+func (r *recentSet) remove(id pcommon.TraceID) {
+	delete(r.set, id)
 }
 
 func (r *recentSet) add(id pcommon.TraceID) {

@@ -3,9 +3,12 @@ package precogxexporter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,4 +331,41 @@ func TestAssemblyWaitsForLogContentOfModelCalls(t *testing.T) {
 	clock.add(a.grace)
 	a.releaseDue()
 	assert.Equal(t, 2, s.count())
+}
+
+func TestAssemblyHoldsWhatTheQueueRefuses(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	s := &sink{}
+	var refuse atomic.Bool
+	refuse.Store(true)
+	next := func(ctx context.Context, td ptrace.Traces) error {
+		if refuse.Load() {
+			return errors.New("sending queue is full")
+		}
+		return s.consume(ctx, td)
+	}
+	a := newAssembler(AssemblyConfig{Wait: time.Second, MaxTraces: 2}, next, tb, zap.NewNop())
+	clock := newFakeClock()
+	a.now = clock.now
+	ctx := context.Background()
+
+	require.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+	require.NoError(t, a.consumeLogs(ctx, loadLogs(t, "genai/a2_semconv_inference_operation_details.logs.json")))
+	clock.add(a.grace)
+	a.releaseDue()
+	assert.Len(t, a.held, 1, "refused: held again, not dropped")
+	require.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/d_openllmetry_indexed.traces.json")))
+	assert.ErrorIs(t, a.consumeTraces(ctx, loadTraces(t, "genai/e_openinference.traces.json")), errAssemblyFull,
+		"max_traces held and the queue refuses: push back on the receiver")
+
+	refuse.Store(false)
+	clock.add(retryRelease)
+	a.releaseDue()
+	require.Equal(t, 2, s.count())
+	ixs := s.interactions(t)
+	i := slices.IndexFunc(ixs, func(ix interaction) bool { return ix.AgentID == "WeatherAgent" })
+	require.GreaterOrEqual(t, i, 0)
+	assertJSONEqual(t, expectedInteractions(t, "expected_a.json")[0], appendInteraction(nil, &ixs[i]))
+	assert.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/e_openinference.traces.json")), "accepted again")
 }
