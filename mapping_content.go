@@ -79,7 +79,7 @@ func (m *message) textOf() string {
 // gen_ai.prompt.0.role or llm.input_messages.1.message.content.
 type indexedMessages []message
 
-func (im *indexedMessages) set(key string, v pcommon.Value, field func(*message, string, pcommon.Value)) {
+func (im *indexedMessages) set(key string, v pcommon.Value, f *flatFields) {
 	i, rest, ok := splitIndex(key)
 	if !ok {
 		return
@@ -87,7 +87,7 @@ func (im *indexedMessages) set(key string, v pcommon.Value, field func(*message,
 	for len(*im) <= i {
 		*im = append(*im, message{})
 	}
-	field(&(*im)[i], rest, v)
+	f.read(&(*im)[i], rest, v)
 }
 
 func (im indexedMessages) messages() []message {
@@ -117,85 +117,73 @@ func (m *message) normalize() {
 	m.contents, m.calls = nil, nil
 }
 
-func callAt(calls *[]part, j int) *part {
-	for len(*calls) <= j {
-		*calls = append(*calls, part{kind: partToolCall})
-	}
-	return &(*calls)[j]
+// flatFields names the keys of a flattened message (after its index) in
+// one convention.
+type flatFields struct {
+	prefix                       string // before every key
+	role, content, toolCallID    string
+	finish                       string
+	contents, contentText        string // list of content parts, and the text key in one
+	calls, callID, callName, arg string // list of tool calls, and the keys in one
 }
 
-// ollField reads OpenLLMetry's gen_ai.prompt.{i}.* / gen_ai.completion.{i}.*.
-func ollField(m *message, rest string, v pcommon.Value) {
-	switch rest {
-	case "role":
-		m.role = v.Str()
-	case "content":
-		m.text, m.hasText = v.AsString(), true
-	case "tool_call_id":
-		m.toolCallID = v.AsString()
-	case "finish_reason":
-		m.finish = v.Str()
-	default:
-		if !strings.HasPrefix(rest, "tool_calls.") {
-			return
-		}
-		j, f, ok := splitIndex(rest[len("tool_calls."):])
-		if !ok {
-			return
-		}
-		c := callAt(&m.calls, j)
-		switch f {
-		case "id":
-			c.id = v.AsString()
-		case "name":
-			c.name = v.Str()
-		case "arguments":
-			c.args = jsonFromValue(v)
-		}
-	}
-}
+// OpenLLMetry: gen_ai.prompt.{i}.* and gen_ai.completion.{i}.*
+var ollFields = &flatFields{role: "role", content: "content", toolCallID: "tool_call_id", finish: "finish_reason",
+	calls: "tool_calls.", callID: "id", callName: "name", arg: "arguments"}
 
-// oiField reads OpenInference's llm.{input,output}_messages.{i}.message.*.
-func oiField(m *message, rest string, v pcommon.Value) {
-	rest, ok := strings.CutPrefix(rest, "message.")
+// OpenInference: llm.input_messages.{i}.message.* and llm.output_messages.{i}.message.*
+var oiFields = &flatFields{prefix: "message.", role: "role", content: "content", toolCallID: "tool_call_id",
+	contents: "contents.", contentText: "message_content.text",
+	calls: "tool_calls.", callID: "tool_call.id", callName: "tool_call.function.name", arg: "tool_call.function.arguments"}
+
+func (f *flatFields) read(m *message, key string, v pcommon.Value) {
+	key, ok := strings.CutPrefix(key, f.prefix)
 	if !ok {
 		return
 	}
-	switch rest {
-	case "role":
+	switch key {
+	case f.role:
 		m.role = v.Str()
-	case "content":
+		return
+	case f.content:
 		m.text, m.hasText = v.AsString(), true
-	case "tool_call_id":
+		return
+	case f.toolCallID:
 		m.toolCallID = v.AsString()
-	default:
-		if r, ok := strings.CutPrefix(rest, "contents."); ok {
-			j, f, ok := splitIndex(r)
-			if !ok {
-				return
-			}
-			for len(m.contents) <= j {
-				m.contents = append(m.contents, part{kind: partText})
-			}
-			if f == "message_content.text" {
-				m.contents[j].text = v.AsString()
-			}
+		return
+	case f.finish:
+		m.finish = v.Str()
+		return
+	}
+	if r, ok := strings.CutPrefix(key, f.contents); ok && f.contents != "" {
+		j, field, ok := splitIndex(r)
+		if !ok {
 			return
 		}
-		if r, ok := strings.CutPrefix(rest, "tool_calls."); ok {
-			j, f, ok := splitIndex(r)
-			if !ok {
-				return
-			}
-			c := callAt(&m.calls, j)
-			switch f {
-			case "tool_call.id":
-				c.id = v.AsString()
-			case "tool_call.function.name":
-				c.name = v.Str()
-			case "tool_call.function.arguments":
-				c.args = jsonFromValue(v)
-			}
+		for len(m.contents) <= j {
+			m.contents = append(m.contents, part{kind: partText})
+		}
+		if field == f.contentText {
+			m.contents[j].text = v.AsString()
+		}
+		return
+	}
+	if r, ok := strings.CutPrefix(key, f.calls); ok {
+		j, field, ok := splitIndex(r)
+		if !ok {
+			return
+		}
+		for len(m.calls) <= j {
+			m.calls = append(m.calls, part{kind: partToolCall})
+		}
+		c := &m.calls[j]
+		switch field {
+		case f.callID:
+			c.id = v.AsString()
+		case f.callName:
+			c.name = v.Str()
+		case f.arg:
+			c.args = jsonFromValue(v)
 		}
 	}
 }

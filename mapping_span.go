@@ -382,10 +382,10 @@ func (sd *spanData) readIndexedAttr(k string, v pcommon.Value) {
 	switch {
 	case strings.HasPrefix(k, "gen_ai.prompt."):
 		sd.conv |= convOpenLLMetry
-		sd.ollPrompt.set(k[len("gen_ai.prompt."):], v, ollField)
+		sd.ollPrompt.set(k[len("gen_ai.prompt."):], v, ollFields)
 	case strings.HasPrefix(k, "gen_ai.completion."):
 		sd.conv |= convOpenLLMetry
-		sd.ollCompletion.set(k[len("gen_ai.completion."):], v, ollField)
+		sd.ollCompletion.set(k[len("gen_ai.completion."):], v, ollFields)
 	case strings.HasPrefix(k, "llm.request.functions."):
 		i, rest, ok := splitIndex(k[len("llm.request.functions."):])
 		if !ok {
@@ -402,10 +402,10 @@ func (sd *spanData) readIndexedAttr(k string, v pcommon.Value) {
 		}
 	case strings.HasPrefix(k, "llm.input_messages."):
 		sd.conv |= convOpenInference
-		sd.oiInput.set(k[len("llm.input_messages."):], v, oiField)
+		sd.oiInput.set(k[len("llm.input_messages."):], v, oiFields)
 	case strings.HasPrefix(k, "llm.output_messages."):
 		sd.conv |= convOpenInference
-		sd.oiOutput.set(k[len("llm.output_messages."):], v, oiField)
+		sd.oiOutput.set(k[len("llm.output_messages."):], v, oiFields)
 	case strings.HasPrefix(k, "llm.tools.") && strings.HasSuffix(k, ".tool.json_schema"):
 		sd.oiTools = append(sd.oiTools, v.AsString())
 	}
