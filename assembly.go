@@ -281,14 +281,14 @@ func (a *assembler) full() error {
 // hold returns the held entry of a trace, creating it; a trace that was
 // already released starts a partial entry.
 func (a *assembler) hold(id pcommon.TraceID, now time.Time) (*heldTrace, bool) {
-	h, ok := a.held[id]
-	late := a.released.has(id)
-	if !ok {
-		h = &heldTrace{id: id, td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late}
-		a.held[id] = h
-		a.fifo = append(a.fifo, id)
-		a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
+	if h, ok := a.held[id]; ok {
+		return h, h.partial
 	}
+	late := a.released.has(id)
+	h := &heldTrace{id: id, td: ptrace.NewTraces(), ld: plog.NewLogs(), partial: late}
+	a.held[id] = h
+	a.fifo = append(a.fifo, id)
+	a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
 	return h, late
 }
 
@@ -469,7 +469,6 @@ func (a *assembler) rehold(h *heldTrace, err error) {
 		a.fifo = append(a.fifo, h.id)
 	}
 	a.held[h.id] = h
-	a.released.remove(h.id)
 	a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
 	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), h.bytes)
 	a.schedule(h.id, h, now.Add(retryRelease))
@@ -582,11 +581,6 @@ func newRecentSet(n int) recentSet {
 func (r *recentSet) has(id pcommon.TraceID) bool {
 	_, ok := r.set[id]
 	return ok
-}
-
-// remove forgets id (its ring slot is reused later).
-func (r *recentSet) remove(id pcommon.TraceID) {
-	delete(r.set, id)
 }
 
 func (r *recentSet) add(id pcommon.TraceID) {
