@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/precogx/precogxexporter/internal/metadata"
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // sink collects what the assembler releases into the queue.
@@ -48,6 +49,14 @@ func (s *sink) interactions(t *testing.T) []interaction {
 	return out
 }
 
+// requireOnly checks that exactly the interaction of an expected file came out.
+func (s *sink) requireOnly(t *testing.T, expected string) {
+	t.Helper()
+	ixs := s.interactions(t)
+	require.Len(t, ixs, 1)
+	assertJSONEqual(t, expectedInteractions(t, expected)[0], appendInteraction(nil, &ixs[0]))
+}
+
 func (s *sink) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -70,20 +79,6 @@ func testAssembler(t *testing.T, wait time.Duration, maxTraces int) (*assembler,
 	return a, s, c
 }
 
-// splitTraces returns the spans of td whose ids (hex) satisfy keep, as a new Traces.
-func splitTraces(td ptrace.Traces, keep func(ptrace.Span) bool) ptrace.Traces {
-	out := ptrace.NewTraces()
-	td.CopyTo(out)
-	out.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
-		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
-			ss.Spans().RemoveIf(func(s ptrace.Span) bool { return !keep(s) })
-			return ss.Spans().Len() == 0
-		})
-		return rs.ScopeSpans().Len() == 0
-	})
-	return out
-}
-
 func isRoot(s ptrace.Span) bool { return s.ParentSpanID().IsEmpty() }
 
 func expectedInteractions(t *testing.T, name string) []json.RawMessage {
@@ -100,12 +95,12 @@ func TestAssemblyRootReleasesAfterGrace(t *testing.T) {
 	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
 	ctx := context.Background()
 
-	require.NoError(t, a.consumeTraces(ctx, splitTraces(td, func(s ptrace.Span) bool { return !isRoot(s) })))
+	require.NoError(t, a.consumeTraces(ctx, pdatautil.SpansWhere(td, func(s ptrace.Span) bool { return !isRoot(s) })))
 	clock.add(300 * time.Millisecond)
 	a.releaseDue()
 	assert.Equal(t, 0, s.count(), "children wait for their root")
 
-	require.NoError(t, a.consumeTraces(ctx, splitTraces(td, isRoot)))
+	require.NoError(t, a.consumeTraces(ctx, pdatautil.SpansWhere(td, isRoot)))
 	a.releaseDue()
 	assert.Equal(t, 0, s.count(), "the root waits a short grace for late events")
 	clock.add(a.grace)
@@ -123,7 +118,7 @@ func TestAssemblyWaitExtendsWithEachPiece(t *testing.T) {
 	ctx := context.Background()
 	var spans []ptrace.Traces
 	for _, id := range []string{"b9c7c989f97918e1", "a3c2e8f1d6b4c901", "c4d5e6f7a8b9c0d1"} {
-		spans = append(spans, splitTraces(td, func(s ptrace.Span) bool { return s.SpanID().String() == id }))
+		spans = append(spans, pdatautil.SpansWhere(td, func(s ptrace.Span) bool { return s.SpanID().String() == id }))
 	}
 	for _, piece := range spans {
 		require.NoError(t, a.consumeTraces(ctx, piece))
@@ -154,9 +149,7 @@ func TestAssemblyJoinsLogsInEitherOrder(t *testing.T) {
 			}
 			clock.add(a.grace)
 			a.releaseDue()
-			ixs := s.interactions(t)
-			require.Len(t, ixs, 1)
-			assertJSONEqual(t, expectedInteractions(t, "expected_c.json")[0], appendInteraction(nil, &ixs[0]))
+			s.requireOnly(t, "expected_c.json")
 		})
 	}
 }
@@ -168,9 +161,7 @@ func TestAssemblyDeduplicatesLogContent(t *testing.T) {
 	require.NoError(t, a.consumeTraces(ctx, loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
 	clock.add(a.grace)
 	a.releaseDue()
-	ixs := s.interactions(t)
-	require.Len(t, ixs, 1)
-	assertJSONEqual(t, expectedInteractions(t, "expected_a.json")[0], appendInteraction(nil, &ixs[0]))
+	s.requireOnly(t, "expected_a.json")
 }
 
 func TestAssemblyLogsAloneAfterWait(t *testing.T) {
@@ -178,9 +169,7 @@ func TestAssemblyLogsAloneAfterWait(t *testing.T) {
 	require.NoError(t, a.consumeLogs(context.Background(), loadLogs(t, "genai/a2_semconv_inference_operation_details.logs.json")))
 	clock.add(2 * time.Second)
 	a.releaseDue()
-	ixs := s.interactions(t)
-	require.Len(t, ixs, 1)
-	assertJSONEqual(t, expectedInteractions(t, "expected_a2.json")[0], appendInteraction(nil, &ixs[0]))
+	s.requireOnly(t, "expected_a2.json")
 }
 
 func TestAssemblyPressureReleasesOldestFirst(t *testing.T) {
@@ -272,12 +261,12 @@ func TestAssemblyPiecesAfterRootExtendByGrace(t *testing.T) {
 	a, s, clock := testAssembler(t, 2*time.Second, 100)
 	ctx := context.Background()
 	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
-	require.NoError(t, a.consumeTraces(ctx, splitTraces(td, isRoot)))
+	require.NoError(t, a.consumeTraces(ctx, pdatautil.SpansWhere(td, isRoot)))
 	for _, id := range []string{"b9c7c989f97918e1", "a3c2e8f1d6b4c901", "c4d5e6f7a8b9c0d1"} {
 		clock.add(a.grace - time.Millisecond)
 		a.releaseDue()
 		require.Equal(t, 0, s.count())
-		require.NoError(t, a.consumeTraces(ctx, splitTraces(td, func(s ptrace.Span) bool { return s.SpanID().String() == id })))
+		require.NoError(t, a.consumeTraces(ctx, pdatautil.SpansWhere(td, func(s ptrace.Span) bool { return s.SpanID().String() == id })))
 	}
 	clock.add(a.grace)
 	a.releaseDue()
@@ -287,10 +276,10 @@ func TestAssemblyPiecesAfterRootExtendByGrace(t *testing.T) {
 	assertJSONEqual(t, expectedInteractions(t, "expected_a.json")[0], appendInteraction(nil, &ixs[0]))
 
 	// the extension never goes past wait after the root
-	require.NoError(t, a.consumeTraces(ctx, splitTraces(loadTraces(t, "genai/e_openinference.traces.json"), isRoot)))
+	require.NoError(t, a.consumeTraces(ctx, pdatautil.SpansWhere(loadTraces(t, "genai/e_openinference.traces.json"), isRoot)))
 	for range 10 {
 		clock.add(a.grace - time.Millisecond)
-		require.NoError(t, a.consumeTraces(ctx, splitTraces(loadTraces(t, "genai/e_openinference.traces.json"), func(s ptrace.Span) bool { return !isRoot(s) })))
+		require.NoError(t, a.consumeTraces(ctx, pdatautil.SpansWhere(loadTraces(t, "genai/e_openinference.traces.json"), func(s ptrace.Span) bool { return !isRoot(s) })))
 		a.releaseDue()
 	}
 	assert.GreaterOrEqual(t, s.count(), 2, "released at root + wait at the latest")

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/precogx/precogxexporter/internal/metadata"
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 const maxErrorBody = 64 << 10
@@ -423,17 +424,8 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 func filterTraces(td ptrace.Traces, keep map[pcommon.TraceID]struct{}) ptrace.Traces {
-	out := ptrace.NewTraces()
-	td.CopyTo(out)
-	out.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
-		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
-			ss.Spans().RemoveIf(func(s ptrace.Span) bool {
-				_, ok := keep[s.TraceID()]
-				return !ok
-			})
-			return ss.Spans().Len() == 0
-		})
-		return rs.ScopeSpans().Len() == 0
+	return pdatautil.SpansWhere(td, func(s ptrace.Span) bool {
+		_, ok := keep[s.TraceID()]
+		return ok
 	})
-	return out
 }

@@ -80,7 +80,7 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	if err != nil {
 		return nil, err
 	}
-	return &tracesFront{s}, nil
+	return &tracesFront{front{s}}, nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -88,7 +88,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return &logsFront{s}, nil
+	return &logsFront{front{s}}, nil
 }
 
 // shared is one exporter instance per configuration, used by the traces and
@@ -173,24 +173,21 @@ func (s *sharedExporter) shutdown(ctx context.Context) error {
 	return s.queue.Shutdown(ctx)
 }
 
-type tracesFront struct{ s *sharedExporter }
+// front is what a pipeline sees of the shared instance.
+type front struct{ s *sharedExporter }
 
-func (f *tracesFront) Start(ctx context.Context, host component.Host) error {
-	return f.s.start(ctx, host)
-}
-func (f *tracesFront) Shutdown(ctx context.Context) error  { return f.s.shutdown(ctx) }
-func (f *tracesFront) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+func (f front) Start(ctx context.Context, host component.Host) error { return f.s.start(ctx, host) }
+func (f front) Shutdown(ctx context.Context) error                   { return f.s.shutdown(ctx) }
+func (f front) Capabilities() consumer.Capabilities                  { return consumer.Capabilities{} }
+
+type tracesFront struct{ front }
+
 func (f *tracesFront) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	return f.s.asm.consumeTraces(ctx, td)
 }
 
-type logsFront struct{ s *sharedExporter }
+type logsFront struct{ front }
 
-func (f *logsFront) Start(ctx context.Context, host component.Host) error {
-	return f.s.start(ctx, host)
-}
-func (f *logsFront) Shutdown(ctx context.Context) error  { return f.s.shutdown(ctx) }
-func (f *logsFront) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 func (f *logsFront) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return f.s.asm.consumeLogs(ctx, ld)
 }

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/genaitest"
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 func (s *stack) expected(t *testing.T, name string) []json.RawMessage {
@@ -58,25 +59,12 @@ func loadSample(t *testing.T, root, name string) ptrace.Traces {
 	return td
 }
 
-func filterSpans(td ptrace.Traces, keep func(ptrace.Span) bool) ptrace.Traces {
-	out := ptrace.NewTraces()
-	td.CopyTo(out)
-	out.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
-		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
-			ss.Spans().RemoveIf(func(s ptrace.Span) bool { return !keep(s) })
-			return ss.Spans().Len() == 0
-		})
-		return rs.ScopeSpans().Len() == 0
-	})
-	return out
-}
-
 func TestAssemblyRootArrivesLater(t *testing.T) {
 	s := startStack(t)
 	td := loadSample(t, s.root, "a_semconv_latest_agent.traces.json")
-	s.postTraces(t, filterSpans(td, func(sp ptrace.Span) bool { return !sp.ParentSpanID().IsEmpty() }))
+	s.postTraces(t, pdatautil.SpansWhere(td, func(sp ptrace.Span) bool { return !sp.ParentSpanID().IsEmpty() }))
 	time.Sleep(300 * time.Millisecond)
-	s.postTraces(t, filterSpans(td, func(sp ptrace.Span) bool { return sp.ParentSpanID().IsEmpty() }))
+	s.postTraces(t, pdatautil.SpansWhere(td, func(sp ptrace.Span) bool { return sp.ParentSpanID().IsEmpty() }))
 	items := s.exactlyOnce(t, 1)
 	requireSameJSON(t, s.expected(t, "expected_a.json")[0], items[0].Interaction)
 }
@@ -189,7 +177,7 @@ func TestAssemblyShutdownDeliversHeldTraces(t *testing.T) {
 	s := startStackWith(t, filepath.Join("testdata", "collector", "e2e.yaml"), []string{"ASSEMBLY_WAIT=1m"})
 	td := loadSample(t, s.root, "a_semconv_latest_agent.traces.json")
 	// no root: held for the whole minute unless shutdown releases it
-	s.postTraces(t, filterSpans(td, func(sp ptrace.Span) bool { return !sp.ParentSpanID().IsEmpty() }))
+	s.postTraces(t, pdatautil.SpansWhere(td, func(sp ptrace.Span) bool { return !sp.ParentSpanID().IsEmpty() }))
 	time.Sleep(200 * time.Millisecond)
 	items, err := s.dev.Interactions()
 	require.NoError(t, err)
