@@ -3,10 +3,12 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -116,8 +118,14 @@ func (cfg *Config) Validate() error {
 	if err := validateEndpoint(cfg.Endpoint); err != nil {
 		errs = append(errs, err)
 	}
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout: must be positive (a request without a timeout can hang forever), got %s", cfg.Timeout))
+	}
 	if cfg.APIKey == "" && !cfg.Auth.HasValue() {
 		errs = append(errs, errors.New("api_key: must be set (usually ${env:PRECOGX_API_KEY}) unless auth names an authenticator extension"))
+	}
+	if err := validateSecret("api_key", cfg.APIKey); err != nil {
+		errs = append(errs, err)
 	}
 	if !slices.Contains(validAuthHeaders, cfg.AuthHeader) {
 		errs = append(errs, fmt.Errorf("auth_header: %q is not one of %s", cfg.AuthHeader, strings.Join(validAuthHeaders, ", ")))
@@ -152,13 +160,56 @@ func (cfg *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateEndpoint never quotes a URL that carries user info or a query:
+// they may hold credentials.
 func validateEndpoint(endpoint string) error {
 	if endpoint == "" {
 		return errors.New("endpoint: must be set")
 	}
 	u, err := url.Parse(endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch {
+	case err != nil:
+		return errors.New("endpoint: is not a valid URL")
+	case u.User != nil:
+		return errors.New("endpoint: must not carry user info (user:password@); use api_key or auth")
+	case u.RawQuery != "" || u.ForceQuery:
+		return errors.New("endpoint: must not carry a query (?...); paths are appended to it, and a query may hold a credential")
+	case u.Fragment != "" || strings.Contains(endpoint, "#"):
+		return errors.New("endpoint: must not carry a fragment (#...)")
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("endpoint: %q must be an http:// or https:// URL", endpoint)
 	}
 	return nil
+}
+
+// validateSecret rejects a key that cannot be sent as it is in a header: a
+// trailing newline from a mounted file, or only spaces. The message never
+// holds the key.
+func validateSecret(name string, v configopaque.String) error {
+	s := string(v)
+	if s == "" {
+		return nil
+	}
+	if strings.TrimSpace(s) != s {
+		return fmt.Errorf("%s: has leading or trailing white space (a trailing newline from a file or a Secret?); remove it", name)
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return fmt.Errorf("%s: contains a control character; remove it", name)
+	}
+	return nil
+}
+
+// isLoopbackURL tells, from the URL alone (no name resolution), whether
+// plain http stays on this host.
+func isLoopbackURL(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -115,13 +115,45 @@ func TestInvalidConfig(t *testing.T) {
 		{"bad_wait", "assembly.wait: must not be negative, got -1s"},
 		{"bad_max_traces", "assembly.max_traces: must be positive, got 0"},
 		{"bad_rate", "rate_limit.requests_per_minute: must not be negative, got -5"},
+		{"zero_timeout", "timeout: must be positive"},
+		{"negative_timeout", "timeout: must be positive"},
+		{"endpoint_userinfo", "endpoint: must not carry user info"},
+		{"endpoint_query", "endpoint: must not carry a query"},
+		{"endpoint_fragment", "endpoint: must not carry a fragment"},
+		{"key_newline", "api_key: has leading or trailing white space"},
+		{"key_spaces", "api_key: has leading or trailing white space"},
+		{"key_control", "api_key: contains a control character"},
 	}
+	// what these configs carry that a message must never repeat
+	secrets := []string{"hunter2-pass", "query-secret", "frag-secret", "newline-key", "ctl\u0007key", "\x07"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := confmap.Validate(loadConfig(t, tt.name))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+			for _, s := range secrets {
+				assert.NotContains(t, err.Error(), s)
+			}
 		})
+	}
+}
+
+func TestLoopbackURL(t *testing.T) {
+	for u, want := range map[string]bool{
+		"http://localhost:8088/api/v1":  true,
+		"http://LOCALHOST/api":          true,
+		"http://127.0.0.1:8088":         true,
+		"http://127.9.9.9":              true,
+		"http://[::1]:80/x":             true,
+		"http://[::ffff:127.0.0.1]:80":  true,
+		"http://10.0.0.5:8088":          false,
+		"http://api.precogx.ai/api/v1":  false,
+		"http://localhost.example.com/": false,
+		"http://127.0.0.1.nip.io/":      false,
+		"https://api.precogx.ai/api/v1": false,
+		"http://[fe80::1]/":             false,
+	} {
+		assert.Equal(t, want, isLoopbackURL(u), u)
 	}
 }
 
