@@ -126,14 +126,14 @@ func TestResetRate(t *testing.T) {
 func TestRejectMarker(t *testing.T) {
 	s := newServer(t, Options{Faults: Faults{RejectMarker: "__REJECT__"}})
 	e := apiErr(t, post(t, s, "/api/v1/telemetry/batch",
-		batchOf(interaction("A", "fine"), interaction("A", "please __REJECT__ me"), interaction("A", "fine")), nil), 400, "VALIDATION_ERROR")
+		batchOf(interaction("A", "fine"), interaction("A", "please __REJECT__ me"), interaction("A", "fine")), nil), 400, "INVALID_REQUEST")
 	d := details(t, e)
 	require.Len(t, d, 1)
 	assert.Equal(t, Detail{Index: 1, Path: "/prompt", Message: d[0].Message}, d[0])
 	assert.Empty(t, s.Interactions())
 	// The client can split the batch and get the good ones through.
 	ok(t, post(t, s, "/api/v1/telemetry/batch", batchOf(interaction("A", "fine"), interaction("A", "fine")), nil), 2)
-	apiErr(t, post(t, s, "/api/v1/integrations/dify/telemetry", interaction("A", "__REJECT__"), nil), 400, "VALIDATION_ERROR")
+	apiErr(t, post(t, s, "/api/v1/integrations/dify/telemetry", interaction("A", "__REJECT__"), nil), 400, "INVALID_REQUEST")
 }
 
 func TestThrottleFor(t *testing.T) {
@@ -192,8 +192,8 @@ func TestAdminFaults(t *testing.T) {
 
 	apiErr(t, put(`{"eror_rate":1}`), 400, "INVALID_JSON")
 	apiErr(t, put(`{"latency":"soon"}`), 400, "INVALID_JSON")
-	apiErr(t, put(`{"error_rate":1.5}`), 400, "VALIDATION_ERROR")
-	apiErr(t, put(`{"outage_mode":"flaky"}`), 400, "VALIDATION_ERROR")
+	apiErr(t, put(`{"error_rate":1.5}`), 400, "INVALID_REQUEST")
+	apiErr(t, put(`{"outage_mode":"flaky"}`), 400, "INVALID_REQUEST")
 	apiErr(t, get(t, s, http.MethodPost, "/admin/faults"), 405, "METHOD_NOT_ALLOWED")
 
 	require.Equal(t, 200, put(`{}`).Code) // back to no faults

@@ -359,7 +359,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, platform string, batch b
 	w.note = " tier=" + t
 	if wait := s.rateLimit(key, t); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(wait))
-		writeError(w, errorf(http.StatusTooManyRequests, "RATE_LIMITED", "rate limit of the %s tier exceeded; retry in %ds", t, wait))
+		writeError(w, errorf(http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED", "rate limit of the %s tier exceeded; retry in %ds", t, wait))
 		return
 	}
 	if s.roll(f.ErrorRate) {
@@ -390,7 +390,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, platform string, batch b
 		details = append(details, d...)
 	}
 	if bad > 0 {
-		writeError(w, &apiError{http.StatusBadRequest, "VALIDATION_ERROR",
+		writeError(w, &apiError{http.StatusBadRequest, "INVALID_REQUEST",
 			fmt.Sprintf("%d of %d interactions failed validation; nothing was stored", bad, len(raws)), details})
 		return
 	}
@@ -575,7 +575,7 @@ func (s *Server) parse(body []byte, batch bool) ([][]byte, *apiError) {
 		Interactions []json.RawMessage `json:"interactions"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil || len(env.Interactions) == 0 {
-		return nil, errorf(http.StatusBadRequest, "VALIDATION_ERROR", `the body must be {"interactions":[...]} with at least one interaction`)
+		return nil, errorf(http.StatusBadRequest, "INVALID_REQUEST", `the body must be {"interactions":[...]} with at least one interaction`)
 	}
 	if n := len(env.Interactions); n > s.opts.MaxBatch {
 		return nil, &apiError{http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
@@ -676,7 +676,7 @@ func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := f.Validate(); err != nil {
-			writeError(w, errorf(http.StatusBadRequest, "VALIDATION_ERROR", "faults: %v", err))
+			writeError(w, errorf(http.StatusBadRequest, "INVALID_REQUEST", "faults: %v", err))
 			return
 		}
 		s.SetFaults(f)

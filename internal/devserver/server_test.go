@@ -275,7 +275,7 @@ func TestSchemaViolations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := interaction("A", "p")
 			tc.mutate(m)
-			d := details(t, apiErr(t, post(t, s, "/api/v1/telemetry/ingest", m, nil), 400, "VALIDATION_ERROR"))
+			d := details(t, apiErr(t, post(t, s, "/api/v1/telemetry/ingest", m, nil), 400, "INVALID_REQUEST"))
 			require.NotEmpty(t, d)
 			assert.Equal(t, 0, d[0].Index)
 			assert.Equal(t, tc.path, d[0].Path, "%+v", d)
@@ -283,7 +283,7 @@ func TestSchemaViolations(t *testing.T) {
 		})
 	}
 	// Not an object at all.
-	d := details(t, apiErr(t, post(t, s, "/api/v1/telemetry/ingest", `[1]`, nil), 400, "VALIDATION_ERROR"))
+	d := details(t, apiErr(t, post(t, s, "/api/v1/telemetry/ingest", `[1]`, nil), 400, "INVALID_REQUEST"))
 	assert.Equal(t, "", d[0].Path)
 	assert.Empty(t, s.Interactions())
 }
@@ -293,7 +293,7 @@ func TestBatchRejectedWhole(t *testing.T) {
 	bad := interaction("B", "p")
 	delete(bad, "agentId")
 	bad["metadata"] = map[string]any{"timestamp": 5}
-	e := apiErr(t, post(t, s, "/api/v1/telemetry/batch", batchOf(interaction("A", "p"), interaction("A", "p"), bad), nil), 400, "VALIDATION_ERROR")
+	e := apiErr(t, post(t, s, "/api/v1/telemetry/batch", batchOf(interaction("A", "p"), interaction("A", "p"), bad), nil), 400, "INVALID_REQUEST")
 	d := details(t, e)
 	require.Len(t, d, 2)
 	for _, x := range d {
@@ -304,7 +304,7 @@ func TestBatchRejectedWhole(t *testing.T) {
 	assert.Empty(t, s.Interactions(), "nothing of a rejected batch is stored")
 
 	for _, body := range []string{`{}`, `{"interactions":[]}`, `{"interactions":null}`, `{"interactions":{}}`, `[]`} {
-		apiErr(t, post(t, s, "/api/v1/telemetry/batch", body, nil), 400, "VALIDATION_ERROR")
+		apiErr(t, post(t, s, "/api/v1/telemetry/batch", body, nil), 400, "INVALID_REQUEST")
 	}
 	apiErr(t, post(t, s, "/api/v1/telemetry/batch", `{"interactions":[`, nil), 400, "INVALID_JSON")
 	apiErr(t, post(t, s, "/api/v1/telemetry/ingest", ``, nil), 400, "INVALID_JSON")
@@ -413,13 +413,13 @@ func TestRateLimitFreeTier(t *testing.T) {
 		require.Equal(t, 400, post(t, s, "/api/v1/telemetry/ingest", `{}`, free).Code, "request %d", i)
 	}
 	rec := post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), free)
-	apiErr(t, rec, 429, "RATE_LIMITED")
+	apiErr(t, rec, 429, "RATE_LIMIT_EXCEEDED")
 	assert.Equal(t, "1", rec.Header().Get("Retry-After"), "100/min refills one token in 0.6 s")
 	// Other keys have their own bucket.
 	ok(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), nil), 1)
 	clock.Add(700 * time.Millisecond)
 	ok(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), free), 1)
-	apiErr(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), free), 429, "RATE_LIMITED")
+	apiErr(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), free), 429, "RATE_LIMIT_EXCEEDED")
 	assert.Equal(t, int64(2), s.Stats().Requests[429])
 }
 
@@ -549,7 +549,7 @@ func TestSchemaOverride(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","required":["only"]}`), 0o600))
 	s := newServer(t, Options{SchemaPath: path})
 	ok(t, post(t, s, "/api/v1/telemetry/ingest", `{"only":1}`, nil), 1)
-	d := details(t, apiErr(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), nil), 400, "VALIDATION_ERROR"))
+	d := details(t, apiErr(t, post(t, s, "/api/v1/telemetry/ingest", interaction("A", "p"), nil), 400, "INVALID_REQUEST"))
 	assert.Equal(t, "/only", d[0].Path)
 
 	_, err := New(Options{SchemaPath: filepath.Join(t.TempDir(), "missing.json")})

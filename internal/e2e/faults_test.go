@@ -230,7 +230,7 @@ func runFault(t *testing.T, fc faultCase) {
 		assert.NotContains(t, logs, secret, "a collector log line leaked %q", secret)
 	}
 	if fc.badEvery > 0 {
-		assert.Contains(t, logs, "VALIDATION_ERROR", "the drop reason is logged")
+		assert.Contains(t, logs, "INVALID_REQUEST", "the drop reason is logged")
 	}
 }
 
