@@ -50,8 +50,10 @@ type interactionMeta struct {
 	AgentInternalID string
 	CostUSD         optFloat
 	Truncated       bool
-	Partial         bool
-	Custom          []customField
+	// ToolCallsDropped counts tool calls beyond maxToolCalls.
+	ToolCallsDropped int
+	Partial          bool
+	Custom           []customField
 }
 
 type customField struct {
@@ -140,6 +142,7 @@ func appendMeta(b []byte, m *interactionMeta) []byte {
 	if m.Truncated {
 		b = append(b, `,"truncated":true`...)
 	}
+	b = appendDropped(b, m.ToolCallsDropped)
 	if m.Partial {
 		b = append(b, `,"partial":true`...)
 	}

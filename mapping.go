@@ -864,8 +864,8 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	// prompt and response
 	ix.Prompt, ix.Response = b.promptResponse(contents, rs, agents, &md.ContentSource)
 	ix.ToolCalls = b.toolCalls(tools, contents)
-	b.limit(&ix)
 	md.Custom = b.customFields(members, res)
+	b.limit(&ix)
 	return ix, true
 }
 
@@ -1473,34 +1473,6 @@ func (b *batch) toolResults(contents []llmContent) map[string]rawJSON {
 func fillInput(tc *toolCall, p part) {
 	if len(tc.Input) == 0 {
 		tc.Input = p.args
-	}
-}
-
-// limit truncates prompt, response and tool input/output to max_field_bytes.
-func (b *batch) limit(ix *interaction) {
-	limit := b.m.cfg.MaxFieldBytes
-	if limit <= 0 {
-		return
-	}
-	cut := func(s *string) {
-		if len(*s) > limit {
-			*s = truncateUTF8(*s, limit)
-			ix.Meta.Truncated = true
-			b.stats.truncated++
-		}
-	}
-	cut(&ix.Prompt)
-	cut(&ix.Response)
-	cutRaw := func(r *rawJSON) {
-		if len(*r) > limit {
-			*r = appendString(nil, truncateUTF8(string(*r), limit))
-			ix.Meta.Truncated = true
-			b.stats.truncated++
-		}
-	}
-	for i := range ix.ToolCalls {
-		cutRaw(&ix.ToolCalls[i].Input)
-		cutRaw(&ix.ToolCalls[i].Output)
 	}
 }
 

@@ -1,0 +1,97 @@
+package precogxexporter // import "github.com/precogx/precogxexporter"
+
+import (
+	"strconv"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Bounds of an interaction besides mapping.max_field_bytes, so that one
+// hostile or runaway span cannot make a payload of many megabytes.
+const (
+	// maxIdentifierBytes bounds ids, names and labels: agentId, userId,
+	// sessionId, conversationId, models, provider, environment, service and
+	// tool names, response ids, finish reasons, ip_address.
+	maxIdentifierBytes = 256
+	// maxToolCalls bounds toolCalls; the rest are counted in
+	// metadata.tool_calls_dropped.
+	maxToolCalls = 256
+	// maxListEntries bounds response_ids and finish_reasons.
+	maxListEntries = 256
+)
+
+// limit applies the bounds: text fields to max_field_bytes, identifiers to
+// maxIdentifierBytes, lists to their entry bounds (UTF-8 safe); each cut
+// sets metadata.truncated and counts in fields_truncated.
+func (b *batch) limit(ix *interaction) {
+	limit := b.m.cfg.MaxFieldBytes
+	md := &ix.Meta
+	cut := func(s *string, n int) {
+		if n > 0 && len(*s) > n {
+			*s = truncateUTF8(*s, n)
+			md.Truncated = true
+			b.stats.truncated++
+		}
+	}
+	cutRaw := func(r *rawJSON) {
+		if limit > 0 && len(*r) > limit {
+			*r = appendString(nil, truncateUTF8(string(*r), limit))
+			md.Truncated = true
+			b.stats.truncated++
+		}
+	}
+	cut(&ix.Prompt, limit)
+	cut(&ix.Response, limit)
+	if n := len(ix.ToolCalls); n > maxToolCalls {
+		ix.ToolCalls = ix.ToolCalls[:maxToolCalls]
+		md.ToolCallsDropped = n - maxToolCalls
+		md.Truncated = true
+		b.stats.truncated++
+	}
+	for i := range ix.ToolCalls {
+		tc := &ix.ToolCalls[i]
+		cut(&tc.Name, maxIdentifierBytes)
+		cut(&tc.Description, limit)
+		cutRaw(&tc.Input)
+		cutRaw(&tc.Output)
+	}
+	for _, s := range []*string{&ix.AgentID, &ix.UserID, &ix.SessionID, &ix.ConversationID, &md.Platform, &md.Environment,
+		&md.Model, &md.ModelProvider, &md.RequestModel, &md.ServiceName, &md.AgentInternalID, &md.IPAddress} {
+		cut(s, maxIdentifierBytes)
+	}
+	cut(&md.UserAgent, limit)
+	for _, list := range []*[]string{&md.ResponseIDs, &md.FinishReasons} {
+		if len(*list) > maxListEntries {
+			*list = (*list)[:maxListEntries]
+			md.Truncated = true
+			b.stats.truncated++
+		}
+		for i := range *list {
+			cut(&(*list)[i], maxIdentifierBytes)
+		}
+	}
+	for i := range md.Custom {
+		f := &md.Custom[i]
+		if limit > 0 && valueSize(f.Value) > int64(limit) {
+			// the attribute belongs to the span: the cut goes to a new value
+			text := string(appendValue(nil, f.Value))
+			if f.Value.Type() == pcommon.ValueTypeStr {
+				text = f.Value.Str()
+			}
+			if len(text) > limit {
+				f.Value = pcommon.NewValueStr(truncateUTF8(text, limit))
+				md.Truncated = true
+				b.stats.truncated++
+			}
+		}
+	}
+}
+
+// appendDropped writes metadata.tool_calls_dropped when toolCalls was cut.
+func appendDropped(b []byte, n int) []byte {
+	if n == 0 {
+		return b
+	}
+	b = appendKey(b, "tool_calls_dropped")
+	return strconv.AppendInt(b, int64(n), 10)
+}

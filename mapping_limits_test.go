@@ -1,0 +1,54 @@
+package precogxexporter
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// Issue 10 row 10: a runaway or hostile span cannot make a payload of many
+// megabytes: ids, names and lists are bounded as well as the text fields.
+func TestEveryFieldIsBounded(t *testing.T) {
+	huge := strings.Repeat("x", 5<<20)
+	var calls strings.Builder
+	calls.WriteString(`[{"role":"assistant","parts":[`)
+	for i := range 100_000 {
+		if i > 0 {
+			calls.WriteByte(',')
+		}
+		fmt.Fprintf(&calls, `{"type":"tool_call","id":"c%d","name":"t","arguments":{}}`, i)
+	}
+	calls.WriteString(`]}]`)
+	llm := chatSpan("llm", "root", 1, 5, userHi, calls.String())
+	llm.attrs["gen_ai.response.model"] = huge
+	llm.attrs["gen_ai.response.id"] = huge
+	td := makeTraces(map[string]any{"service.name": huge},
+		tSpan{id: "root", name: "invoke_agent", end: 10, attrs: map[string]any{
+			"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": strings.Repeat("a", 3<<20),
+			"user.id": huge, "session.id": huge, "user_agent.original": huge, "app.blob": huge}},
+		llm)
+	cfg := defaultMapper().cfg
+	cfg.MetadataAttributes = []string{"app.blob"}
+	ixs, st := newMapper(cfg, PlatformGeneric).mapData(td, plog.NewLogs())
+	require.Len(t, ixs, 1)
+	body := appendInteraction(nil, &ixs[0])
+	assert.Less(t, len(body), 1<<20, "one interaction stays small")
+	ix := decode(t, &ixs[0])
+	md := meta(ix)
+	assert.Len(t, ix["agentId"], maxIdentifierBytes)
+	assert.Len(t, ix["userId"], maxIdentifierBytes)
+	assert.Len(t, ix["sessionId"], maxIdentifierBytes)
+	assert.Len(t, md["model"], maxIdentifierBytes)
+	assert.Len(t, md["service_name"], maxIdentifierBytes)
+	assert.Len(t, md["response_ids"].([]any)[0], maxIdentifierBytes)
+	assert.Len(t, md["user_agent"], cfg.MaxFieldBytes)
+	assert.Len(t, md["app.blob"], cfg.MaxFieldBytes)
+	assert.Len(t, ix["toolCalls"], maxToolCalls)
+	assert.EqualValues(t, 100_000-maxToolCalls, md["tool_calls_dropped"])
+	assert.Equal(t, true, md["truncated"])
+	assert.Positive(t, st.truncated)
+}
