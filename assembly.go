@@ -38,6 +38,7 @@ type assembler struct {
 	wait      time.Duration
 	grace     time.Duration
 	maxTraces int
+	limit     queueLimit // what the sending queue can ever take
 	next      func(context.Context, ptrace.Traces) error
 	tel       *metadata.TelemetryBuilder
 	logger    *zap.Logger
@@ -131,7 +132,8 @@ func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	if a.wait <= 0 {
 		own := ptrace.NewTraces()
 		td.CopyTo(own)
-		return a.next(ctx, own)
+		stripTraces(own)
+		return a.nextFitting(ctx, own)
 	}
 	if err := a.full(); err != nil {
 		return err
@@ -164,7 +166,9 @@ func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 					slice = nss.Spans()
 					dst[span.TraceID()] = slice
 				}
-				span.CopyTo(slice.AppendEmpty())
+				held := slice.AppendEmpty()
+				span.CopyTo(held)
+				stripSpan(held)
 				a.grow(h, spanSize(span))
 				if span.ParentSpanID().IsEmpty() && !h.rootSeen {
 					h.rootSeen, h.rootAt = true, now
@@ -194,7 +198,7 @@ func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
 		if td.SpanCount() == 0 {
 			return nil
 		}
-		return a.next(ctx, td)
+		return a.nextFitting(ctx, td)
 	}
 	if err := a.full(); err != nil {
 		return err
@@ -245,7 +249,9 @@ func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
 					slice = nsl.LogRecords()
 					dst[tid] = slice
 				}
-				lr.CopyTo(slice.AppendEmpty())
+				held := slice.AppendEmpty()
+				lr.CopyTo(held)
+				stripInternal(held.Attributes())
 			}
 		}
 	}
@@ -421,10 +427,7 @@ func (a *assembler) compactFIFO() {
 }
 
 func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace, cause string) {
-	if len(hs) == 0 {
-		return
-	}
-	a.tel.PrecogxTracesReleased.Add(ctx, int64(len(hs)), metric.WithAttributes(attribute.String("cause", cause)))
+	var queued int64
 	for _, h := range hs {
 		if h.ld.LogRecordCount() > 0 {
 			a.countJoin(ctx, joinLogs(h.td, h.ld))
@@ -436,17 +439,51 @@ func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace, cause strin
 		if h.td.SpanCount() == 0 {
 			continue
 		}
-		err := a.next(ctx, h.td)
-		a.refusing.Store(err != nil)
+		rest, err := a.queue(ctx, h.td)
+		a.refusing.Store(err != nil && !errors.Is(err, errSpanTooLarge))
 		if err == nil {
+			queued++
 			continue
 		}
-		if cause == causeShutdown || h.id.IsEmpty() {
-			a.logger.Error("could not queue an assembled trace; dropping it", zap.String("cause", cause), zap.Int("spans", h.td.SpanCount()), zap.Error(err))
+		if cause == causeShutdown || h.id.IsEmpty() || errors.Is(err, errSpanTooLarge) {
+			a.logger.Error("could not queue an assembled trace; dropping it", zap.String("cause", cause), zap.Int("spans", rest.SpanCount()), zap.Error(err))
 			continue
 		}
+		h.td = rest
 		a.rehold(h, err)
 	}
+	if queued > 0 {
+		a.tel.PrecogxTracesReleased.Add(ctx, queued, metric.WithAttributes(attribute.String("cause", cause)))
+	}
+}
+
+// errSpanTooLarge is a span that alone exceeds the sending queue's capacity
+// (bytes sizer): no part of the trace holding it can ever be queued whole.
+var errSpanTooLarge = errors.New("precogx: a span alone is larger than sending_queue.queue_size (bytes); raise queue_size")
+
+// queue hands td to the sending queue, in parts when it is larger than the
+// queue can ever hold (SPEC 11.6); it returns what the queue refused.
+func (a *assembler) queue(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	parts, ok := a.limit.fit(td)
+	if !ok {
+		return td, errSpanTooLarge
+	}
+	for i, p := range parts {
+		if err := a.next(ctx, p); err != nil {
+			rest := ptrace.NewTraces()
+			for _, q := range parts[i:] {
+				q.ResourceSpans().MoveAndAppendTo(rest.ResourceSpans())
+			}
+			return rest, err
+		}
+	}
+	return ptrace.Traces{}, nil
+}
+
+// nextFitting queues td without holding it (assembly.wait 0).
+func (a *assembler) nextFitting(ctx context.Context, td ptrace.Traces) error {
+	_, err := a.queue(ctx, td)
+	return err
 }
 
 // retryRelease is how long a trace the queue refused waits before the next try.

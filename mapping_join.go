@@ -9,10 +9,12 @@ import (
 // Internal attributes that carry log events inside traces, so that one queue
 // (and one persistent queue) holds everything after assembly. They never
 // leave the exporter.
+// Incoming data carrying these names has them removed first (stripInternal).
 const (
-	attrEventBody = "precogx.event.body" // the log record's body, on the span event
-	attrSynthetic = "precogx.synthetic"  // a span stood in for by its log events
-	attrPartial   = "precogx.partial"    // a piece that arrived after its trace was sent
+	internalPrefix = "precogx."
+	attrEventBody  = internalPrefix + "event.body" // the log record's body, on the span event
+	attrSynthetic  = internalPrefix + "synthetic"  // a span stood in for by its log events
+	attrPartial    = internalPrefix + "partial"    // a piece that arrived after its trace was sent, or a part of a trace too large for the queue
 )
 
 // joinStats counts what joinLogs did with the log records.
@@ -100,6 +102,7 @@ func joinLogs(td ptrace.Traces, ld plog.Logs) joinStats {
 				ev.SetName(name)
 				ev.SetTimestamp(t)
 				lr.Attributes().CopyTo(ev.Attributes())
+				stripInternal(ev.Attributes())
 				if lr.Body().Type() != pcommon.ValueTypeEmpty {
 					lr.Body().CopyTo(ev.Attributes().PutEmpty(attrEventBody))
 				}
