@@ -3,12 +3,10 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +28,6 @@ import (
 	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
-const maxErrorBody = 64 << 10
-
 type precogxExporter struct {
 	cfg       *Config
 	settings  component.TelemetrySettings
@@ -42,6 +38,16 @@ type precogxExporter struct {
 	baseURL   string
 	limiter   *rate.Limiter // nil: no client-side limit
 	host      component.Host
+	scrub     scrubber
+	retryCap  time.Duration
+
+	// stopping is closed when shutdown begins: rate-limit waits end. life is
+	// cancelled timeout+drainGrace later: requests still running end, so
+	// shutdown is bounded whatever the server does.
+	stopping chan struct{}
+	stopOnce sync.Once
+	life     context.Context
+	endLife  context.CancelFunc
 
 	authMu      sync.Mutex
 	authLogged  time.Time
@@ -60,7 +66,11 @@ func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
 		mapper:    newMapper(cfg.Mapping, cfg.Platform),
 		telemetry: tb,
 		baseURL:   strings.TrimRight(cfg.Endpoint, "/"),
+		scrub:     secretsOf(cfg),
+		retryCap:  retryAfterCap(cfg.RetryConfig),
+		stopping:  make(chan struct{}),
 	}
+	e.life, e.endLife = context.WithCancel(context.Background())
 	if rl := cfg.RateLimit; rl.RequestsPerMinute > 0 {
 		e.limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.limiterBurst())
 	}
@@ -72,17 +82,54 @@ func (e *precogxExporter) start(ctx context.Context, host component.Host) error 
 	if err != nil {
 		return err
 	}
+	// Never follow a redirect: the key and every prompt would go to a URL
+	// the server chose. The 3xx answer itself is the (permanent) outcome.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	e.client = client
 	e.host = host
+	if strings.HasPrefix(strings.ToLower(e.cfg.Endpoint), "http://") && !isLoopbackURL(e.cfg.Endpoint) {
+		e.logger.Warn("endpoint uses plain http:// to a host that is not this machine: the API key and every prompt cross the network unencrypted; use https://",
+			zap.String("host", redirectTarget(e.cfg.Endpoint)))
+	}
 	return nil
 }
 
+// drainGrace is how long past the request timeout a shutdown waits for
+// requests still running.
+const drainGrace = 4 * time.Second
+
+// beginShutdown ends rate-limit waits at once and every request after
+// timeout+drainGrace; what is left unsent stays in a persistent queue.
+func (e *precogxExporter) beginShutdown() {
+	e.stopOnce.Do(func() {
+		close(e.stopping)
+		time.AfterFunc(e.cfg.Timeout+drainGrace, e.endLife)
+	})
+}
+
 func (e *precogxExporter) shutdown(context.Context) error {
+	e.beginShutdown()
+	e.endLife()
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
 	e.telemetry.Shutdown()
 	return nil
+}
+
+// secretsOf lists what the exporter sends that must never come back in a
+// log: the key and the configured header values long enough to be secrets.
+func secretsOf(cfg *Config) scrubber {
+	var sc scrubber
+	if k := string(cfg.APIKey); k != "" {
+		sc = append(sc, k)
+	}
+	for _, v := range cfg.Headers.Iter {
+		if len(v) >= 8 {
+			sc = append(sc, string(v))
+		}
+	}
+	return sc
 }
 
 func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
@@ -197,8 +244,11 @@ func (e *precogxExporter) sendItems(ctx context.Context, p *push, items []int) e
 	e.telemetry.PrecogxInteractionsFailed.Add(ctx, int64(len(items)), metric.WithAttributes(attribute.String("reason", reasonOf(err))))
 	if !e.authFailure(err) {
 		e.logger.Error("PrecogX rejected interactions; dropping them", zap.Int("interactions", len(items)), zap.Error(err))
-		p.dropErrs = append(p.dropErrs, err)
 	}
+	if h, ok := errors.AsType[*httpError](err); ok {
+		err = h // wrapped once, by deliver
+	}
+	p.dropErrs = append(p.dropErrs, err)
 	return nil
 }
 
@@ -252,6 +302,9 @@ func (e *precogxExporter) body(p *push, items []int) (string, []byte) {
 
 func (e *precogxExporter) send(ctx context.Context, p *push, items []int) error {
 	path, body := e.body(p, items)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(e.life, cancel)()
 	if err := e.waitRateLimit(ctx); err != nil {
 		return fmt.Errorf("precogx: POST %s: waiting for the rate limit: %w", path, err)
 	}
@@ -281,10 +334,10 @@ func (e *precogxExporter) send(ctx context.Context, p *push, items []int) error 
 		e.authRecovered()
 		return nil
 	}
-	herr := responseError(path, resp)
+	herr := responseError(path, resp, e.scrub)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
-		if d := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
+		if d := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now(), e.retryCap); d > 0 {
 			e.telemetry.PrecogxThrottleWaits.Add(ctx, 1, metric.WithAttributes(attribute.String("source", "retry_after")))
 			return exporterhelper.NewThrottleRetry(herr, d)
 		}
@@ -308,6 +361,10 @@ func (e *precogxExporter) waitRateLimit(ctx context.Context) error {
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return nil
+	case <-e.stopping:
+		// shutting down: send now rather than hold the shutdown; the
+		// server's 429, if any, leaves the batch in a persistent queue
 		return nil
 	case <-ctx.Done():
 		r.Cancel()
@@ -355,72 +412,6 @@ const authLogInterval = time.Minute
 
 func (e *precogxExporter) countRequest(ctx context.Context, status int) {
 	e.telemetry.PrecogxRequests.Add(ctx, 1, metric.WithAttributes(attribute.Int("status_code", status)))
-}
-
-// httpError is a non-2xx answer of the PrecogX API.
-type httpError struct {
-	Status  int
-	Code    string
-	Message string
-	Path    string
-}
-
-func (h *httpError) Error() string {
-	msg := fmt.Sprintf("precogx: POST %s: HTTP %d", h.Path, h.Status)
-	if h.Code != "" {
-		msg += " " + h.Code
-	}
-	if h.Message != "" {
-		msg += ": " + h.Message
-	}
-	return msg
-}
-
-func responseError(path string, resp *http.Response) error {
-	herr := &httpError{Status: resp.StatusCode, Path: path}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	var eb struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &eb) == nil && (eb.Error.Code != "" || eb.Error.Message != "") {
-		herr.Code, herr.Message = eb.Error.Code, eb.Error.Message
-	} else if len(body) > 0 {
-		herr.Message = strings.TrimSpace(truncateUTF8(string(body), 256))
-	}
-	return herr
-}
-
-func reasonOf(err error) string {
-	if h, ok := errors.AsType[*httpError](err); ok {
-		if h.Code != "" {
-			return h.Code
-		}
-		return strconv.Itoa(h.Status)
-	}
-	return "error"
-}
-
-// parseRetryAfter reads delta-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 func filterTraces(td ptrace.Traces, keep map[pcommon.TraceID]struct{}) ptrace.Traces {

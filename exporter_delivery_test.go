@@ -15,7 +15,9 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
@@ -63,7 +65,7 @@ func TestBadInteractionsAreIsolated(t *testing.T) {
 	err = e.pushTraces(context.Background(), sixTraces(t))
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err), "the bad one is not retried")
-	assert.Contains(t, err.Error(), "VALIDATION_ERROR")
+	assert.Contains(t, err.Error(), "INVALID_REQUEST")
 	assert.Len(t, srv.Interactions(), 5, "every good interaction delivered")
 	for _, it := range srv.Interactions() {
 		assert.NotContains(t, string(it.Interaction), "Observability")
@@ -74,7 +76,7 @@ func TestBadInteractionsAreIsolated(t *testing.T) {
 		"/api/v1/telemetry/batch", "/api/v1/telemetry/ingest", "/api/v1/telemetry/ingest", "/api/v1/telemetry/batch"}, srv.requestPaths())
 	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
 	metadatatest.AssertEqualPrecogxInteractionsFailed(t, tt, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "VALIDATION_ERROR"))}}, ignore...)
+		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "INVALID_REQUEST"))}}, ignore...)
 	metadatatest.AssertEqualPrecogxInteractionsSent(t, tt, []metricdata.DataPoint[int64]{{Value: 5}}, ignore...)
 }
 
@@ -133,7 +135,9 @@ func TestAuthFailuresAreRateLimitedAndReported(t *testing.T) {
 
 	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
 	for range 3 {
-		require.NoError(t, e.pushTraces(context.Background(), td), "dropped and counted, not returned: the queue would log every one")
+		err := e.pushTraces(context.Background(), td)
+		require.Error(t, err, "a refused key is a failed send, never a sent one")
+		assert.True(t, consumererror.IsPermanent(err), "not retried: the key will not get better")
 	}
 	require.Equal(t, 1, logs.Len(), "logged once a minute at most")
 	entry := logs.All()[0]
@@ -147,6 +151,44 @@ func TestAuthFailuresAreRateLimitedAndReported(t *testing.T) {
 	refuse.Store(false)
 	require.NoError(t, e.pushTraces(context.Background(), td))
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, host.events)
+}
+
+// Through exporterhelper: a 401 shows in otelcol_exporter_send_failed_spans,
+// never in otelcol_exporter_sent_spans.
+func TestAuthFailureCountsAsFailedSend(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer hs.Close()
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	cfg := testConfig(hs.URL)
+	cfg.Assembly.Wait = 0
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	exp, err := NewFactory().CreateTraces(context.Background(), metadatatest.NewSettings(tt), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+
+	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	require.Error(t, exp.ConsumeTraces(context.Background(), td))
+	sent := sumCounter(t, tt, "otelcol_exporter_sent_spans")
+	failed := sumCounter(t, tt, "otelcol_exporter_send_failed_spans")
+	assert.Equal(t, int64(0), sent)
+	assert.Equal(t, int64(td.SpanCount()), failed)
+}
+
+func sumCounter(t *testing.T, tt *componenttest.Telemetry, name string) int64 {
+	t.Helper()
+	m, err := tt.GetMetric(name)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		n += dp.Value
+	}
+	return n
 }
 
 func TestClientRateLimit(t *testing.T) {

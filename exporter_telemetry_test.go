@@ -41,7 +41,7 @@ func TestOwnTelemetry(t *testing.T) {
 	metadatatest.AssertEqualPrecogxInteractionsProduced(t, tt, one(2), ignore...)
 	metadatatest.AssertEqualPrecogxFieldsTruncated(t, tt, one(4), ignore...) // both prompts and responses are over 20 bytes
 	metadatatest.AssertEqualPrecogxInteractionsSent(t, tt, one(1), ignore...)
-	metadatatest.AssertEqualPrecogxInteractionsFailed(t, tt, one(1, attribute.String("reason", "VALIDATION_ERROR")), ignore...)
+	metadatatest.AssertEqualPrecogxInteractionsFailed(t, tt, one(1, attribute.String("reason", "INVALID_REQUEST")), ignore...)
 	metadatatest.AssertEqualPrecogxRequests(t, tt, []metricdata.DataPoint[int64]{
 		{Value: 1, Attributes: attribute.NewSet(attribute.Int("status_code", 200))},
 		{Value: 1, Attributes: attribute.NewSet(attribute.Int("status_code", 400))},

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -178,7 +179,7 @@ func TestPermanentErrors(t *testing.T) {
 		contains []string
 	}{
 		{name: "404 wrong base path", key: testKey, path: "/api/v9", contains: []string{"HTTP 404", "/telemetry/ingest"}},
-		{name: "400 invalid interaction", key: testKey, faults: devserver.Faults{RejectMarker: "Paris"}, contains: []string{"HTTP 400", "VALIDATION_ERROR"}},
+		{name: "400 invalid interaction", key: testKey, faults: devserver.Faults{RejectMarker: "Paris"}, contains: []string{"HTTP 400", "INVALID_REQUEST"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,12 +288,37 @@ func TestNonGenAISpansAreSkipped(t *testing.T) {
 
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	assert.Equal(t, 30*time.Second, parseRetryAfter("30", now))
-	assert.Equal(t, 90*time.Second, parseRetryAfter("Sat, 28 Nov 2026 12:01:30 GMT", now))
-	assert.Equal(t, time.Duration(0), parseRetryAfter("Sat, 28 Nov 2026 11:00:00 GMT", now), "a past date means no wait")
-	assert.Equal(t, time.Duration(0), parseRetryAfter("-5", now))
-	assert.Equal(t, time.Duration(0), parseRetryAfter("soon", now))
-	assert.Equal(t, time.Duration(0), parseRetryAfter("", now))
+	const limit = 30 * time.Second
+	for v, want := range map[string]time.Duration{
+		"7":                             7 * time.Second,
+		"0":                             0,
+		"Sat, 28 Nov 2026 12:00:20 GMT": 20 * time.Second,
+		// hostile or odd values count as the cap: never longer, never dropped
+		"31":                            limit,
+		"999999999":                     limit,
+		"99999999999999999999999999":    limit,
+		"-5":                            limit,
+		"Sat, 28 Nov 2026 12:01:30 GMT": limit,
+		"Thu, 01 Jan 2058 00:00:00 GMT": limit,
+		"Sat, 28 Nov 2026 11:00:00 GMT": limit,
+		// absent or unreadable: the normal backoff
+		"soon": 0,
+		"":     0,
+		"1.5":  0,
+	} {
+		assert.Equal(t, want, parseRetryAfter(v, now, limit), "Retry-After: %q", v)
+	}
+}
+
+func TestRetryAfterCap(t *testing.T) {
+	rc := configretry.NewDefaultBackOffConfig() // max_interval 30s, max_elapsed_time 5m
+	assert.Equal(t, 30*time.Second, retryAfterCap(rc))
+	rc.MaxInterval = 0
+	rc.MaxElapsedTime = 0
+	assert.Equal(t, 30*time.Second, retryAfterCap(rc), "30 s when max_interval is 0")
+	rc.MaxInterval = time.Minute
+	rc.MaxElapsedTime = 20 * time.Second
+	assert.Equal(t, 10*time.Second, retryAfterCap(rc), "half of max_elapsed_time: retried at least once")
 }
 
 // A failed start is followed by a shutdown of every component (traces and

@@ -103,6 +103,7 @@ var shared = struct {
 // the HTTP delivery.
 type sharedExporter struct {
 	cfg     *Config
+	exp     *precogxExporter
 	queue   exporter.Traces
 	asm     *assembler
 	mu      sync.Mutex
@@ -132,8 +133,9 @@ func getShared(ctx context.Context, set exporter.Settings, cfg *Config) (*shared
 	if err != nil {
 		return nil, err
 	}
-	s := &sharedExporter{cfg: cfg, queue: queue}
+	s := &sharedExporter{cfg: cfg, exp: e, queue: queue}
 	s.asm = newAssembler(cfg.Assembly, queue.ConsumeTraces, e.telemetry, set.Logger)
+	s.asm.limit = queueLimitOf(cfg.QueueConfig)
 	shared.m[cfg] = s
 	return s, nil
 }
@@ -170,6 +172,7 @@ func (s *sharedExporter) shutdown(ctx context.Context) error {
 	delete(shared.m, s.cfg)
 	shared.Unlock()
 	s.asm.shutdown(ctx)
+	s.exp.beginShutdown()
 	return s.queue.Shutdown(ctx)
 }
 
