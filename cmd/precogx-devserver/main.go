@@ -40,7 +40,8 @@ func main() {
 // run serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("precogx-devserver", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8088", `listen address; ":0" picks a free port`)
+	addr := fs.String("addr", "127.0.0.1:8088", `listen address; "127.0.0.1:0" picks a free loopback port (":0" listens on every interface)`)
+	open := fs.Bool("open", false, "serve GET/DELETE /api/v1/interactions, /api/v1/stats and /admin/faults without a key (by default they need one of -keys)")
 	keys := fs.String("keys", devserver.DefaultKey+":"+devserver.TierUnlimited,
 		"comma-separated key:tier list, tiers free|pro|enterprise|unlimited|revoked; $"+keysEnv+" is used when this flag is absent")
 	store := fs.String("store", "", "append accepted interactions to this JSONL file")
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		logf = nil
 	}
 	srv, err := devserver.New(devserver.Options{Keys: keyMap, SchemaPath: *schema, StorePath: *store,
-		MaxBatch: *maxBatch, MaxBodyBytes: *maxBody, Faults: f, Logf: logf})
+		MaxBatch: *maxBatch, MaxBodyBytes: *maxBody, Faults: f, Logf: logf, Open: *open})
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 
-	if _, err := fmt.Fprintf(stdout, "precogx-devserver listening on http://%s\n", displayAddr(ln.Addr())); err != nil {
+	if _, err := fmt.Fprintf(stdout, "precogx-devserver listening on http://%s\n", ln.Addr()); err != nil {
 		_ = hs.Close()
 		return err
 	}
@@ -153,17 +154,4 @@ func parseKeys(spec string) (map[string]string, error) {
 		return nil, errors.New("keys: no key:tier entries")
 	}
 	return out, nil
-}
-
-// displayAddr turns a wildcard listen address into one a client can dial.
-func displayAddr(a net.Addr) string {
-	tcp, ok := a.(*net.TCPAddr)
-	if !ok {
-		return a.String()
-	}
-	host := tcp.IP.String()
-	if tcp.IP == nil || tcp.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, fmt.Sprint(tcp.Port))
 }

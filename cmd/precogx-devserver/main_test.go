@@ -23,17 +23,23 @@ const body = `{"agentId":"A","prompt":"p","response":"r","metadata":{"timestamp"
 // function that shuts it down and returns run's error.
 func start(t *testing.T, args ...string) (string, func() error) {
 	t.Helper()
+	return startAt(t, `127\.0\.0\.1`, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startAt is start with the host the listening line must name.
+func startAt(t *testing.T, hostRE string, args ...string) (string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"-addr", "127.0.0.1:0", "-quiet"}, args...), pw)
+		err := run(ctx, append([]string{"-quiet"}, args...), pw)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	require.NoError(t, err, "no listening line")
-	m := regexp.MustCompile(`^precogx-devserver listening on (http://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`^precogx-devserver listening on (http://` + hostRE + `:\d+)\n$`).FindStringSubmatch(line)
 	require.NotNil(t, m, "line %q", line)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	stopped := false
@@ -77,6 +83,12 @@ func TestRun(t *testing.T) {
 
 	resp, err := http.Get(url + "/api/v1/interactions")
 	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "inspection needs a key")
+	req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/interactions", nil)
+	req.Header.Set("X-Api-Key", "k1")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
 	var l struct{ Count int }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&l))
 	resp.Body.Close()
@@ -88,6 +100,15 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(string(data), "\n"))
 	_, err = http.Get(url + "/healthz")
 	assert.Error(t, err, "server is down after shutdown")
+}
+
+func TestRunOpenAndRealAddress(t *testing.T) {
+	url, _ := startAt(t, `(\[::\]|0\.0\.0\.0)`, "-addr", ":0", "-open")
+	port := url[strings.LastIndexByte(url, ':'):]
+	resp, err := http.Get("http://127.0.0.1" + port + "/api/v1/interactions")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "-open serves inspection without a key")
 }
 
 func TestRunKeysFromEnv(t *testing.T) {

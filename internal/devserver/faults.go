@@ -199,8 +199,9 @@ func sleep(r *http.Request, d time.Duration) bool {
 
 // drop closes the client connection without an answer. SO_LINGER 0 turns the
 // close into a TCP RST, which is what a crashed proxy or peer looks like.
-func drop(w *recorder) {
+func (s *Server) drop(w *recorder, r *http.Request) {
 	w.dropped = true
+	s.account(w, r)
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler) // e.g. HTTP/2: aborting is the closest equivalent

@@ -178,7 +178,9 @@ func TestAdminFaults(t *testing.T) {
 	s := newServer(t, Options{})
 	put := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/admin/faults", strings.NewReader(body)))
+		req := httptest.NewRequest(http.MethodPut, "/admin/faults", strings.NewReader(body))
+		req.Header.Set("X-Api-Key", testKey)
+		s.ServeHTTP(rec, req)
 		return rec
 	}
 	rec := put(`{"error_rate":1,"error_status":502,"latency":"1ms","throttle_for":0,"outage_duration":"0s","seed":9}`)

@@ -73,6 +73,9 @@ type Options struct {
 	Faults       Faults
 	Clock        func() time.Time // time.Now by default; drives windows and rate limits
 	Logf         func(format string, args ...any)
+	// Open serves the inspection and admin endpoints (interactions, stats,
+	// faults) without a key; by default they need one of Keys, as the API does.
+	Open bool
 }
 
 // Stored is one accepted interaction.
@@ -212,6 +215,9 @@ type recorder struct {
 	code    string
 	note    string
 	dropped bool
+	// accounted is set once the request is counted: a dropped connection
+	// is counted before the close, so a client never sees it first
+	accounted bool
 }
 
 func (w *recorder) WriteHeader(status int) {
@@ -272,13 +278,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "ok")
 		}
 	case "/api/v1/stats":
-		if allowMethod(w, r, http.MethodGet) {
+		if s.admin(w, r) && allowMethod(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, s.Stats())
 		}
 	case "/api/v1/interactions":
-		s.serveInteractions(w, r)
+		if s.admin(w, r) {
+			s.serveInteractions(w, r)
+		}
 	case "/admin/faults":
-		s.serveFaults(w, r)
+		if s.admin(w, r) {
+			s.serveFaults(w, r)
+		}
 	default:
 		rec := &recorder{ResponseWriter: w}
 		defer s.account(rec, r) // deferred: drop may panic with http.ErrAbortHandler
@@ -308,6 +318,10 @@ func route(p string) (platform string, batch, ok bool) {
 }
 
 func (s *Server) account(w *recorder, r *http.Request) {
+	if w.accounted {
+		return
+	}
+	w.accounted = true
 	s.mu.Lock()
 	switch {
 	case w.dropped:
@@ -341,7 +355,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, platform string, batch b
 	}
 	if f.inOutage(elapsed) {
 		if f.OutageMode == OutageReset {
-			drop(w)
+			s.drop(w, r)
 			return
 		}
 		s.injected(w, http.StatusServiceUnavailable, f.RetryAfter, "service unavailable (injected outage)")
@@ -372,7 +386,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, platform string, batch b
 		return
 	}
 	if s.roll(f.ResetRate) {
-		drop(w)
+		s.drop(w, r)
 		return
 	}
 	raws, aerr := s.parse(body, batch)
@@ -409,6 +423,19 @@ func (s *Server) injected(w *recorder, status, retryAfter int, msg string) {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	}
 	writeError(w, errorf(status, "INJECTED_FAULT", "%s", msg))
+}
+
+// admin lets a request reach the inspection and admin endpoints: with a
+// valid key, or with any when the server runs Open.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) bool {
+	if s.opts.Open {
+		return true
+	}
+	if _, _, err := s.authenticate(r); err != nil {
+		writeError(w, err)
+		return false
+	}
+	return true
 }
 
 // authenticate returns the key's tier and the key itself (only used as a map

@@ -109,11 +109,36 @@ func post(t *testing.T, h http.Handler, path string, body any, headers map[strin
 	return rec
 }
 
+// get sends an inspection or admin request with the test key.
 func get(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	req := httptest.NewRequest(method, path, nil)
+	req.Header.Set("X-Api-Key", testKey)
+	h.ServeHTTP(rec, req)
 	return rec
+}
+
+func TestAdminEndpointsNeedAKeyUnlessOpen(t *testing.T) {
+	s := newServer(t, Options{})
+	open := newServer(t, Options{Open: true})
+	for _, c := range []struct{ method, path string }{
+		{http.MethodGet, "/api/v1/interactions"}, {http.MethodDelete, "/api/v1/interactions"},
+		{http.MethodGet, "/api/v1/stats"}, {http.MethodGet, "/admin/faults"}, {http.MethodPut, "/admin/faults"},
+	} {
+		for key, want := range map[string]int{"": 401, "wrong-key": 401, revokedKey: 403} {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(c.method, c.path, strings.NewReader(`{}`))
+			if key != "" {
+				req.Header.Set("X-Api-Key", key)
+			}
+			s.ServeHTTP(rec, req)
+			assert.Equal(t, want, rec.Code, "%s %s with key %q", c.method, c.path, key)
+		}
+		rec := httptest.NewRecorder()
+		open.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, strings.NewReader(`{}`)))
+		assert.Less(t, rec.Code, 300, "%s %s on an open server", c.method, c.path)
+	}
 }
 
 type errorBody struct {

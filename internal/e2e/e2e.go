@@ -117,16 +117,53 @@ func (p *Process) Log() string {
 type Devserver struct {
 	*Process
 	URL string // http://127.0.0.1:PORT
+	// Key is the first key of its -keys that is not revoked: the inspection
+	// and admin endpoints need one.
+	Key string
 }
 
 // StartDevserver starts the devserver on a free port and waits until it listens.
 func StartDevserver(bin, logPath string, args ...string) (*Devserver, error) {
+	key := "dev-key" // the devserver's default
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-keys" {
+			for _, entry := range strings.Split(args[i+1], ",") {
+				if k, tier, ok := strings.Cut(strings.TrimSpace(entry), ":"); ok && tier != "revoked" {
+					key = k
+					break
+				}
+			}
+		}
+	}
 	args = append([]string{"-addr", "127.0.0.1:0"}, args...)
 	p, url, err := startListener(bin, args, nil, logPath)
 	if err != nil {
 		return nil, err
 	}
-	return &Devserver{Process: p, URL: url}, nil
+	return &Devserver{Process: p, URL: url, Key: key}, nil
+}
+
+// Admin sends a request to an inspection or admin endpoint with the key
+// and decodes a 200 answer into out (when not nil).
+func (d *Devserver) Admin(method, path string, body []byte, out any) error {
+	req, err := http.NewRequest(method, d.URL+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Api-Key", d.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, msg)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // startListener starts a server that prints "... listening on URL" and
@@ -172,18 +209,11 @@ type Stored struct {
 
 // Interactions lists what the devserver accepted.
 func (d *Devserver) Interactions() ([]Stored, error) {
-	resp, err := http.Get(d.URL + "/api/v1/interactions")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
 	var list struct {
 		Items []Stored `json:"items"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-		return nil, err
-	}
-	return list.Items, nil
+	err := d.Admin(http.MethodGet, "/api/v1/interactions", nil, &list)
+	return list.Items, err
 }
 
 // WaitInteractions polls until at least n interactions arrived or the timeout passes.

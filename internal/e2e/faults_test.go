@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -68,12 +67,7 @@ type faultCase struct {
 func setFaults(t *testing.T, s *stack, f map[string]any) {
 	t.Helper()
 	body, _ := json.Marshal(f)
-	req, err := http.NewRequest(http.MethodPut, s.dev.URL+"/admin/faults", bytes.NewReader(body))
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, s.dev.Admin(http.MethodPut, "/admin/faults", body, nil))
 }
 
 var results []faultResult
@@ -208,13 +202,10 @@ func runFault(t *testing.T, fc faultCase) {
 		assert.Equal(t, turns/fc.badEvery, r.Dropped)
 	}
 	if fc.noThrottle {
-		resp, err := http.Get(s.dev.URL + "/api/v1/stats")
-		require.NoError(t, err)
 		var st struct {
 			Requests map[string]int `json:"requests"`
 		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
-		resp.Body.Close()
+		require.NoError(t, s.dev.Admin(http.MethodGet, "/api/v1/stats", nil, &st))
 		assert.Zero(t, st.Requests["429"], "the client-side limit kept under the tier: %v", st.Requests)
 		assert.Greater(t, st.Requests["200"], 200, "more requests than the burst were needed")
 	}

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -159,15 +158,10 @@ func TestCollectorSideBySide(t *testing.T) {
 	// precogx -> devserver (a fresh one per run)
 	var dev *Devserver
 	count := func() int {
-		resp, err := http.Get(dev.URL + "/api/v1/stats")
-		if err != nil {
-			return 0
-		}
-		defer resp.Body.Close()
 		var st struct {
 			Accepted int `json:"interactions_accepted"`
 		}
-		_ = json.NewDecoder(resp.Body).Decode(&st)
+		_ = dev.Admin(http.MethodGet, "/api/v1/stats", nil, &st)
 		return st.Accepted
 	}
 	fresh := func(sent []time.Time) []time.Duration {
