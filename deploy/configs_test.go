@@ -42,48 +42,65 @@ func TestCollectorConfigsStart(t *testing.T) {
 	for _, c := range d.configs {
 		t.Run(c.source, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			cfg, health := localize(t, c.cfg, dir)
-			text := marshalConfig(t, cfg)
-			cfgPath := filepath.Join(dir, "config.yaml")
-			if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			logPath := filepath.Join(dir, "collector.log")
-			logFile, err := os.Create(logPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer logFile.Close()
-			cmd := exec.Command(bin, "--config=file:"+cfgPath)
-			cmd.Env = collectorEnv(t, c.source, text)
-			cmd.Stdout, cmd.Stderr = logFile, logFile
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			var waitErr error
-			exited := make(chan struct{}) // closed when the process has exited; then waitErr is set
-			go func() { waitErr = cmd.Wait(); close(exited) }()
-			logs := func() string { b, _ := os.ReadFile(logPath); return tail(b, 3000) }
-
-			if err := waitHealthy(health, exited, 20*time.Second); err != nil {
-				_ = cmd.Process.Kill()
-				<-exited
-				t.Fatalf("%v (exit: %v)\n--- collector log ---\n%s\n--- configuration ---\n%s", err, waitErr, logs(), text)
-			}
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-				if waitErr != nil {
-					t.Fatalf("collector exited with %v after SIGTERM\n%s", waitErr, logs())
+			// a port another process took meanwhile: try again on new ports
+			for attempt := 1; !startOnce(t, bin, c.source, c.cfg); attempt++ {
+				if attempt == 3 {
+					t.Fatal("a port was in use three times in a row")
 				}
-			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-				t.Fatalf("collector did not stop within 20s of SIGTERM\n%s", logs())
 			}
 		})
 	}
+}
+
+// startOnce runs one configuration until healthy, then stops it; it returns
+// false (without failing) when a port was already in use.
+func startOnce(t *testing.T, bin, source string, base map[string]any) bool {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, health := localize(t, base, dir)
+	text := marshalConfig(t, cfg)
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "collector.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, "--config=file:"+cfgPath)
+	cmd.Env = collectorEnv(t, source, text)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	exited := make(chan struct{}) // closed when the process has exited; then waitErr is set
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	logs := func() string { b, _ := os.ReadFile(logPath); return tail(b, 3000) }
+
+	if err := waitHealthy(health, exited, 20*time.Second); err != nil {
+		_ = cmd.Process.Kill()
+		<-exited
+		if strings.Contains(logs(), "address already in use") {
+			t.Logf("a port was taken meanwhile; retrying on other ports")
+			return false
+		}
+		t.Fatalf("%v (exit: %v)\n--- collector log ---\n%s\n--- configuration ---\n%s", err, waitErr, logs(), text)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Fatalf("collector exited with %v after SIGTERM\n%s", waitErr, logs())
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("collector did not stop within 20s of SIGTERM\n%s", logs())
+	}
+	return true
 }
 
 func waitHealthy(port int, exited <-chan struct{}, timeout time.Duration) error {

@@ -40,6 +40,12 @@ type helmValues struct {
 	InitContainers     []corev1.Container          `json:"initContainers,omitempty"`
 	LivenessProbe      helmProbe                   `json:"livenessProbe,omitempty"`
 	ReadinessProbe     helmProbe                   `json:"readinessProbe,omitempty"`
+	ServiceAccount     struct {
+		Create                       *bool             `json:"create,omitempty"`
+		Annotations                  map[string]string `json:"annotations,omitempty"`
+		Name                         string            `json:"name,omitempty"`
+		AutomountServiceAccountToken *bool             `json:"automountServiceAccountToken,omitempty"`
+	} `json:"serviceAccount,omitempty"`
 }
 
 type helmPreset struct {
@@ -242,6 +248,10 @@ func TestHelmValues(t *testing.T) {
 	}
 	if len(d.docker.entrypoint) > 0 && "/"+v.Command.Name != d.docker.entrypoint[0] {
 		t.Errorf("command.name %q: the chart runs /%s, the image's binary is %s", v.Command.Name, v.Command.Name, d.docker.entrypoint[0])
+	}
+	// The chart (0.170.0) mounts a token by default; the collector never calls the Kubernetes API.
+	if a := v.ServiceAccount.AutomountServiceAccountToken; a == nil || *a {
+		t.Error("serviceAccount.automountServiceAccountToken must be false: the chart defaults it to true")
 	}
 	for name, p := range v.Presets {
 		if p.Enabled {

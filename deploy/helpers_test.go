@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,16 +189,28 @@ func runValidate(t testing.TB, name, cfgText string) {
 	}
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
+// freePort hands out a loopback port for a collector to listen on, never
+// twice in this process, below the kernel's ephemeral range (32768 and up)
+// so that no port-0 listener of another test takes it meanwhile. Another
+// process may still hold it: the callers retry on "address already in use".
+// (A port is never reserved by opening and closing a listener: that races.)
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		p := 20000 + rand.IntN(12000)
+		if !portsGiven[p] {
+			portsGiven[p] = true
+			return p
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // path walks nested maps: path(m, "service", "extensions").
 func path(m map[string]any, keys ...string) (any, bool) {

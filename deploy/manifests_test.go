@@ -12,6 +12,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -183,7 +184,7 @@ func TestKustomizations(t *testing.T) {
 				if _, err := os.Stat(filepath.Join(full, "kustomization.yaml")); err != nil {
 					t.Errorf("%s: directory %s has no kustomization.yaml", p, r)
 				}
-			case filepath.Base(r) == "secret.example.yaml":
+			case strings.HasSuffix(r, ".example.yaml"):
 				t.Errorf("%s: lists %s: `kubectl apply -k` would overwrite the real API key with the placeholder", p, r)
 			}
 			listed[filepath.Clean(full)] = true
@@ -194,7 +195,7 @@ func TestKustomizations(t *testing.T) {
 		}
 		for _, e := range entries {
 			n := e.Name()
-			if e.IsDir() || !strings.HasSuffix(n, ".yaml") || n == "kustomization.yaml" || n == "secret.example.yaml" {
+			if e.IsDir() || !strings.HasSuffix(n, ".yaml") || n == "kustomization.yaml" || strings.HasSuffix(n, ".example.yaml") {
 				continue
 			}
 			if !listed[filepath.Join(dir, n)] {
@@ -618,5 +619,36 @@ func TestReadmeObjects(t *testing.T) {
 	}
 	if decoded < 2 {
 		t.Errorf("README.md: decoded %d Kubernetes objects, want the app Deployment and the agent Service", decoded)
+	}
+}
+
+// TestNetworkPolicyExample: the example policy selects the agent pods and
+// opens exactly their OTLP ports to labelled namespaces.
+func TestNetworkPolicyExample(t *testing.T) {
+	d := load(t)
+	var np *networkingv1.NetworkPolicy
+	var agentLabels map[string]string
+	for _, m := range d.manifests {
+		switch o := m.obj.(type) {
+		case *networkingv1.NetworkPolicy:
+			np = o
+		case *appsv1.DaemonSet:
+			agentLabels = o.Spec.Template.Labels
+		}
+	}
+	if np == nil || agentLabels == nil {
+		t.Fatal("no NetworkPolicy example or no DaemonSet")
+	}
+	for k, v := range np.Spec.PodSelector.MatchLabels {
+		if agentLabels[k] != v {
+			t.Errorf("podSelector %s=%s does not select the agent pods (%v)", k, v, agentLabels)
+		}
+	}
+	var otlp []int32
+	for _, p := range np.Spec.Ingress[0].Ports {
+		otlp = append(otlp, p.Port.IntVal)
+	}
+	if !slices.Equal(otlp, []int32{4317, 4318}) || len(np.Spec.Ingress[0].From) == 0 {
+		t.Errorf("the first rule must open 4317/4318 to selected namespaces only: %v", np.Spec.Ingress[0])
 	}
 }

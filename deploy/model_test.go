@@ -11,6 +11,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -77,6 +78,8 @@ func newObject(apiVersion, kind string) (any, bool) {
 		return &appsv1.DaemonSet{}, true
 	case "apps/v1 Deployment":
 		return &appsv1.Deployment{}, true
+	case "networking.k8s.io/v1 NetworkPolicy":
+		return &networkingv1.NetworkPolicy{}, true
 	case "opentelemetry.io/v1beta1 OpenTelemetryCollector":
 		return &otelCollector{}, true
 	}

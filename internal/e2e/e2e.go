@@ -10,13 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -39,15 +40,28 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// FreePort hands out a loopback port for a program that cannot listen on
+// port 0 and report it (the collector), never twice in this process, below
+// the kernel's ephemeral range (32768 and up) so that no port-0 listener
+// takes it meanwhile. Another process may still hold it: StartCollector
+// retries on "address already in use". (A port is never reserved by opening
+// and closing a listener: that races.)
+func FreePort() int {
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		p := 20000 + rand.IntN(12000)
+		if !portsGiven[p] {
+			portsGiven[p] = true
+			return p
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // Process is a started binary whose output goes to a log file.
 type Process struct {
@@ -55,6 +69,8 @@ type Process struct {
 	LogPath string
 	done    chan error
 	killed  bool
+	exited  bool  // Stop saw the exit
+	exitErr error // what it saw
 }
 
 func start(bin string, args, env []string, logPath string) (*Process, io.Reader, error) {
@@ -90,9 +106,13 @@ func (p *Process) Stop(timeout time.Duration) error {
 	if p == nil || p.killed {
 		return nil
 	}
+	if p.exited {
+		return p.exitErr
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.done:
+		p.exited, p.exitErr = true, err
 		return err
 	case <-time.After(timeout):
 		_ = p.cmd.Process.Kill()
@@ -237,8 +257,9 @@ func (d *Devserver) WaitInteractions(n int, timeout time.Duration) ([]Stored, er
 // Collector is a running bin/otelcol-precogx.
 type Collector struct {
 	*Process
-	OTLPURL   string // http://127.0.0.1:PORT of the OTLP/HTTP receiver
-	HealthURL string
+	OTLPURL    string // http://127.0.0.1:PORT of the OTLP/HTTP receiver
+	HealthURL  string
+	MetricsURL string // the collector's own metrics (Prometheus), when its config serves them on METRICS_PORT
 }
 
 // StartCollector starts the collector with configPath. The config reads its
@@ -247,32 +268,43 @@ func StartCollector(bin, configPath, logPath string, env ...string) (*Collector,
 	return StartCollectorArgs(bin, []string{"--config=" + configPath}, logPath, env...)
 }
 
-// StartCollectorArgs starts the collector with its command line, as StartCollector.
+// StartCollectorArgs starts the collector with its command line, as
+// StartCollector; its own metrics are served on METRICS_PORT when its
+// config reads it.
 func StartCollectorArgs(bin string, args []string, logPath string, env ...string) (*Collector, error) {
-	otlpPort, err := FreePort()
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		c, err := startCollectorOnce(bin, args, logPath, env)
+		if err == nil || !errors.Is(err, errPortTaken) || attempt == 3 {
+			return c, err
+		}
 	}
-	healthPort, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	env = append(env, "OTLP_HTTP_PORT="+strconv.Itoa(otlpPort), "HEALTH_PORT="+strconv.Itoa(healthPort))
+}
+
+var errPortTaken = errors.New("a port was taken by another process")
+
+func startCollectorOnce(bin string, args []string, logPath string, env []string) (*Collector, error) {
+	otlpPort, healthPort, metricsPort := FreePort(), FreePort(), FreePort()
+	env = append(env, "OTLP_HTTP_PORT="+strconv.Itoa(otlpPort), "HEALTH_PORT="+strconv.Itoa(healthPort),
+		"METRICS_PORT="+strconv.Itoa(metricsPort))
 	p, out, err := start(bin, args, env, logPath)
 	if err != nil {
 		return nil, err
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 	c := &Collector{
-		Process:   p,
-		OTLPURL:   fmt.Sprintf("http://127.0.0.1:%d", otlpPort),
-		HealthURL: fmt.Sprintf("http://127.0.0.1:%d/", healthPort),
+		Process:    p,
+		OTLPURL:    fmt.Sprintf("http://127.0.0.1:%d", otlpPort),
+		HealthURL:  fmt.Sprintf("http://127.0.0.1:%d/", healthPort),
+		MetricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort),
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
 			p.done <- err
+			if strings.Contains(p.Log(), "address already in use") {
+				return nil, errPortTaken
+			}
 			return nil, fmt.Errorf("collector exited (%v); log:\n%s", err, p.Log())
 		default:
 		}

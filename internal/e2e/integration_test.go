@@ -150,6 +150,9 @@ func TestCollectorRejectsBadConfig(t *testing.T) {
 	tests := map[string]string{
 		"bad_platform.yaml": `platform: "zapier" is not one of generic, flowise, n8n, dify, custom`,
 		"missing_key.yaml":  "api_key: must be set",
+		"zero_timeout.yaml": "timeout: must be positive",
+		// user info, a query and a key with a trailing newline: named, never quoted
+		"endpoint_secrets.yaml": "endpoint: must not carry user info",
 	}
 	for file, want := range tests {
 		t.Run(file, func(t *testing.T) {
@@ -176,6 +179,12 @@ func TestPrintConfigRedactsKey(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "api_key: '[REDACTED]'")
 	assert.NotContains(t, string(out), testAPIKey)
+
+	// an endpoint with a password and a query is refused, and print-config never shows them
+	out, err = exec.Command(filepath.Join(root, "bin", "otelcol-precogx"), "print-config",
+		"--config="+filepath.Join(root, "testdata", "collector", "endpoint_secrets.yaml")).CombinedOutput()
+	require.Error(t, err)
+	assert.NotContains(t, string(out), "some-secret-value")
 }
 
 // TestAuthFailureShowsInHealthCheck: a key PrecogX refuses turns the
