@@ -72,6 +72,7 @@ type heldTrace struct {
 	logged   map[pcommon.SpanID]struct{}
 	deadline time.Time
 	version  uint64
+	cause    string // why it was released
 }
 
 func newAssembler(cfg AssemblyConfig, next func(context.Context, ptrace.Traces) error, tel *metadata.TelemetryBuilder, logger *zap.Logger) *assembler {
@@ -120,12 +121,12 @@ func (a *assembler) shutdown(ctx context.Context) {
 	var out []*heldTrace
 	for _, id := range a.fifo {
 		if h, ok := a.held[id]; ok {
-			out = append(out, a.take(id, h))
+			out = append(out, a.take(id, h, causeShutdown))
 		}
 	}
 	a.fifo = a.fifo[:0]
 	a.mu.Unlock()
-	a.releaseAll(ctx, out, causeShutdown)
+	a.releaseAll(ctx, out)
 }
 
 func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
@@ -186,7 +187,7 @@ func (a *assembler) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	out := a.relieve()
 	a.mu.Unlock()
 	a.countLate(ctx, late)
-	a.releaseAll(ctx, out, causePressure)
+	a.releaseAll(ctx, out)
 	return nil
 }
 
@@ -262,9 +263,9 @@ func (a *assembler) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	a.countLate(ctx, late)
 	if loose.LogRecordCount() > 0 {
-		a.releaseAll(ctx, []*heldTrace{{td: ptrace.NewTraces(), ld: loose}}, causeWait)
+		out = append(out, &heldTrace{td: ptrace.NewTraces(), ld: loose, cause: causeWait})
 	}
-	a.releaseAll(ctx, out, causePressure)
+	a.releaseAll(ctx, out)
 	return nil
 }
 
@@ -364,8 +365,9 @@ func (a *assembler) grow(h *heldTrace, n int64) {
 	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), n)
 }
 
-// take removes a held trace; the caller holds the lock.
-func (a *assembler) take(id pcommon.TraceID, h *heldTrace) *heldTrace {
+// take removes a held trace released for cause; the caller holds the lock.
+func (a *assembler) take(id pcommon.TraceID, h *heldTrace, cause string) *heldTrace {
+	h.cause = cause
 	delete(a.held, id)
 	a.released.add(id)
 	a.tel.PrecogxTracesHeld.Add(context.Background(), -1)
@@ -380,7 +382,7 @@ func (a *assembler) relieve() []*heldTrace {
 		id := a.fifo[0]
 		a.fifo = a.fifo[1:]
 		if h, ok := a.held[id]; ok {
-			out = append(out, a.take(id, h))
+			out = append(out, a.take(id, h, causePressure))
 		}
 	}
 	if len(out) > 0 {
@@ -391,7 +393,7 @@ func (a *assembler) relieve() []*heldTrace {
 
 func (a *assembler) releaseDue() {
 	now := a.now()
-	var byRoot, byWait []*heldTrace
+	var due []*heldTrace
 	a.mu.Lock()
 	for a.deadlines.Len() > 0 && !a.deadlines[0].at.After(now) {
 		d := heap.Pop(&a.deadlines).(deadline)
@@ -399,16 +401,15 @@ func (a *assembler) releaseDue() {
 		if !ok || h.version != d.version {
 			continue // superseded by a later deadline
 		}
+		cause := causeWait
 		if h.rootSeen {
-			byRoot = append(byRoot, a.take(d.id, h))
-		} else {
-			byWait = append(byWait, a.take(d.id, h))
+			cause = causeRoot
 		}
+		due = append(due, a.take(d.id, h, cause))
 	}
 	a.compactFIFO()
 	a.mu.Unlock()
-	a.releaseAll(context.Background(), byRoot, causeRoot)
-	a.releaseAll(context.Background(), byWait, causeWait)
+	a.releaseAll(context.Background(), due)
 }
 
 // compactFIFO drops released ids from the front of the arrival queue.
@@ -426,8 +427,11 @@ func (a *assembler) compactFIFO() {
 	}
 }
 
-func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace, cause string) {
-	var queued int64
+// releaseAll hands released traces to the sending queue together, as few
+// requests as fit (one per tick normally): a queue that counts requests
+// then holds many traces per slot, and the batcher gets full batches.
+func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace) {
+	var g group
 	for _, h := range hs {
 		if h.ld.LogRecordCount() > 0 {
 			a.countJoin(ctx, joinLogs(h.td, h.ld))
@@ -439,22 +443,85 @@ func (a *assembler) releaseAll(ctx context.Context, hs []*heldTrace, cause strin
 		if h.td.SpanCount() == 0 {
 			continue
 		}
-		rest, err := a.queue(ctx, h.td)
-		a.refusing.Store(err != nil && !errors.Is(err, errSpanTooLarge))
-		if err == nil {
-			queued++
+		size := a.limit.size(h.td)
+		if a.limit.capacity > 0 && size > a.limit.capacity/2 {
+			// too large to share a request: alone, in parts when needed
+			var alone group
+			alone.add(h, size)
+			a.send(ctx, &alone)
 			continue
 		}
-		if cause == causeShutdown || h.id.IsEmpty() || errors.Is(err, errSpanTooLarge) {
-			a.logger.Error("could not queue an assembled trace; dropping it", zap.String("cause", cause), zap.Int("spans", rest.SpanCount()), zap.Error(err))
+		if a.limit.capacity > 0 && g.size+size > a.limit.capacity/2 {
+			a.send(ctx, &g)
+			g = group{}
+		}
+		g.add(h, size)
+	}
+	a.send(ctx, &g)
+}
+
+// group is traces released together, one request for the sending queue.
+type group struct {
+	members []*heldTrace
+	td      ptrace.Traces
+	size    int64
+}
+
+// add moves h's spans into the group; each resource entry stays one trace's.
+func (g *group) add(h *heldTrace, size int64) {
+	if len(g.members) == 0 {
+		g.td = ptrace.NewTraces()
+	}
+	h.td.ResourceSpans().MoveAndAppendTo(g.td.ResourceSpans())
+	g.members = append(g.members, h)
+	g.size += size
+}
+
+// send queues a group; what the queue refuses goes back to its traces,
+// which are held again (or dropped at shutdown, logged).
+func (a *assembler) send(ctx context.Context, g *group) {
+	if len(g.members) == 0 {
+		return
+	}
+	rest, err := a.queue(ctx, g.td)
+	a.refusing.Store(err != nil && !errors.Is(err, errSpanTooLarge))
+	back := map[pcommon.TraceID]*heldTrace{}
+	if err != nil {
+		for _, h := range g.members {
+			back[h.id] = h
+		}
+		rss := rest.ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			if h := back[firstTraceID(rss.At(i))]; h != nil {
+				rss.At(i).MoveTo(h.td.ResourceSpans().AppendEmpty())
+			}
+		}
+	}
+	queued := map[string]int64{}
+	for _, h := range g.members {
+		if err == nil || h.td.SpanCount() == 0 {
+			queued[h.cause]++
 			continue
 		}
-		h.td = rest
+		if h.cause == causeShutdown || h.id.IsEmpty() || errors.Is(err, errSpanTooLarge) {
+			a.logger.Error("could not queue an assembled trace; dropping it", zap.String("cause", h.cause), zap.Int("spans", h.td.SpanCount()), zap.Error(err))
+			continue
+		}
 		a.rehold(h, err)
 	}
-	if queued > 0 {
-		a.tel.PrecogxTracesReleased.Add(ctx, queued, metric.WithAttributes(attribute.String("cause", cause)))
+	for cause, n := range queued {
+		a.tel.PrecogxTracesReleased.Add(ctx, n, metric.WithAttributes(attribute.String("cause", cause)))
 	}
+}
+
+func firstTraceID(rs ptrace.ResourceSpans) pcommon.TraceID {
+	sss := rs.ScopeSpans()
+	for i := 0; i < sss.Len(); i++ {
+		if spans := sss.At(i).Spans(); spans.Len() > 0 {
+			return spans.At(0).TraceID()
+		}
+	}
+	return pcommon.TraceID{}
 }
 
 // errSpanTooLarge is a span that alone exceeds the sending queue's capacity

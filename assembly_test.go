@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -57,7 +58,21 @@ func (s *sink) requireOnly(t *testing.T, expected string) {
 	assertJSONEqual(t, expectedInteractions(t, expected)[0], appendInteraction(nil, &ixs[0]))
 }
 
+// count is the number of traces released (a trace per request it was in).
 func (s *sink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, td := range s.traces {
+		ids := map[pcommon.TraceID]bool{}
+		pdatautil.SpansWhere(td, func(sp ptrace.Span) bool { ids[sp.TraceID()] = true; return false })
+		n += len(ids)
+	}
+	return n
+}
+
+// requests is the number of requests the queue took.
+func (s *sink) requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.traces)
@@ -297,6 +312,37 @@ func TestAssemblyBookkeepingStaysBounded(t *testing.T) {
 	assert.LessOrEqual(t, len(a.deadlines), 2*len(a.held)+1024, "superseded deadlines are dropped")
 	assert.LessOrEqual(t, len(a.fifo), 1024)
 	assert.Equal(t, 4990, s.count())
+}
+
+// Issue 13: every trace released in one tick goes to the queue as one
+// request; a queue that counts items gets requests of at most half its size.
+func TestAssemblyReleasesInGroups(t *testing.T) {
+	a, s, clock := testAssembler(t, time.Second, 10_000)
+	ctx := context.Background()
+	for chunk := range 10 {
+		td := benchTraces(100, 16)
+		renumber(td, chunk)
+		require.NoError(t, a.consumeTraces(ctx, td))
+	}
+	clock.add(time.Second)
+	a.releaseDue()
+	assert.Equal(t, 1000, s.count())
+	assert.Equal(t, 1, s.requests(), "one request for the whole tick")
+
+	b, s2, clock2 := testAssembler(t, time.Second, 10_000)
+	b.limit = queueLimit{sizer: exporterhelper.RequestSizerTypeItems, capacity: 1000}
+	for chunk := range 10 {
+		td := benchTraces(100, 16) // 4 spans a trace
+		renumber(td, chunk)
+		require.NoError(t, b.consumeTraces(ctx, td))
+	}
+	clock2.add(time.Second)
+	b.releaseDue()
+	assert.Equal(t, 1000, s2.count())
+	assert.Equal(t, 8, s2.requests(), "4,000 spans in requests of at most 500")
+	for _, td := range s2.traces {
+		assert.LessOrEqual(t, td.SpanCount(), 500)
+	}
 }
 
 func TestAssemblyWaitsForLogContentOfModelCalls(t *testing.T) {
