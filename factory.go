@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/precogx/precogxexporter/internal/assembly"
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
 
@@ -105,7 +106,7 @@ type sharedExporter struct {
 	cfg     *Config
 	exp     *precogxExporter
 	queue   exporter.Traces
-	asm     *assembler
+	asm     *assembly.Assembler
 	mu      sync.Mutex
 	started int
 	stopped bool
@@ -134,8 +135,8 @@ func getShared(ctx context.Context, set exporter.Settings, cfg *Config) (*shared
 		return nil, err
 	}
 	s := &sharedExporter{cfg: cfg, exp: e, queue: queue}
-	s.asm = newAssembler(cfg.Assembly, queue.ConsumeTraces, e.telemetry, set.Logger)
-	s.asm.limit = queueLimitOf(cfg.QueueConfig)
+	s.asm = assembly.New(assembly.Config{Wait: cfg.Assembly.Wait, MaxTraces: cfg.Assembly.MaxTraces,
+		Limit: assembly.LimitOf(cfg.QueueConfig), Hints: assemblyHints}, queue.ConsumeTraces, e.telemetry, set.Logger)
 	shared.m[cfg] = s
 	return s, nil
 }
@@ -150,7 +151,7 @@ func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
 	if err := s.queue.Start(ctx, host); err != nil {
 		return err
 	}
-	s.asm.start()
+	s.asm.Start()
 	return nil
 }
 
@@ -171,7 +172,7 @@ func (s *sharedExporter) shutdown(ctx context.Context) error {
 	shared.Lock()
 	delete(shared.m, s.cfg)
 	shared.Unlock()
-	s.asm.shutdown(ctx)
+	s.asm.Shutdown(ctx)
 	s.exp.beginShutdown()
 	return s.queue.Shutdown(ctx)
 }
@@ -186,11 +187,11 @@ func (f front) Capabilities() consumer.Capabilities                  { return co
 type tracesFront struct{ front }
 
 func (f *tracesFront) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	return f.s.asm.consumeTraces(ctx, td)
+	return f.s.asm.ConsumeTraces(ctx, td)
 }
 
 type logsFront struct{ front }
 
 func (f *logsFront) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	return f.s.asm.consumeLogs(ctx, ld)
+	return f.s.asm.ConsumeLogs(ctx, ld)
 }

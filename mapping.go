@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/precogx/precogxexporter/internal/assembly"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -75,8 +76,8 @@ func (m *mapper) mapData(td ptrace.Traces, ld plog.Logs) ([]interaction, mapStat
 	if ld.LogRecordCount() > 0 {
 		joined := ptrace.NewTraces()
 		td.CopyTo(joined)
-		js := joinLogs(joined, ld)
-		b.stats.logsMapped, b.stats.logsSkipped = js.joined+js.orphans, js.skipped
+		js := assembly.JoinLogs(joined, ld, isContentEvent)
+		b.stats.logsMapped, b.stats.logsSkipped = js.Joined+js.Orphans, js.Skipped
 		td = joined
 	}
 	b.addTraces(td)

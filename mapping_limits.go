@@ -3,6 +3,7 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 import (
 	"strconv"
 
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -72,7 +73,7 @@ func (b *batch) limit(ix *interaction) {
 	}
 	for i := range md.Custom {
 		f := &md.Custom[i]
-		if limit > 0 && valueSize(f.Value) > int64(limit) {
+		if limit > 0 && pdatautil.ValueSize(f.Value) > int64(limit) {
 			// the attribute belongs to the span: the cut goes to a new value
 			text := string(appendValue(nil, f.Value))
 			if f.Value.Type() == pcommon.ValueTypeStr {

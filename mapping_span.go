@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/precogx/precogxexporter/internal/assembly"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -193,7 +194,7 @@ func extractSpan(span ptrace.Span, sd *spanData) {
 		}
 		if strings.HasPrefix(ev.Name(), "gen_ai.") {
 			ed := eventData{name: ev.Name(), attrs: ev.Attributes()}
-			if body, ok := ev.Attributes().Get(attrEventBody); ok {
+			if body, ok := ev.Attributes().Get(assembly.AttrEventBody); ok {
 				ed.body = val{body, true}
 			}
 			sd.events = append(sd.events, ed)
@@ -261,10 +262,10 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		sd.toolResult = val{v, true}
 	case "error.type":
 		sd.error = true
-	case attrSynthetic:
+	case assembly.AttrSynthetic:
 		sd.synthetic = true
 		sd.role = roleLLM
-	case attrPartial:
+	case assembly.AttrPartial:
 		sd.partial = true
 	case "telemetry.sdk.name":
 		if v.Str() == "openlit" {

@@ -1,4 +1,4 @@
-package precogxexporter // import "github.com/precogx/precogxexporter"
+package assembly // import "github.com/precogx/precogxexporter/internal/assembly"
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -6,27 +6,21 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// Internal attributes that carry log events inside traces, so that one queue
-// (and one persistent queue) holds everything after assembly. They never
-// leave the exporter.
-// Incoming data carrying these names has them removed first (stripInternal).
-const (
-	internalPrefix = "precogx."
-	attrEventBody  = internalPrefix + "event.body" // the log record's body, on the span event
-	attrSynthetic  = internalPrefix + "synthetic"  // a span stood in for by its log events
-	attrPartial    = internalPrefix + "partial"    // a piece that arrived after its trace was sent, or a part of a trace too large for the queue
-)
-
-// joinStats counts what joinLogs did with the log records.
-type joinStats struct {
-	joined  int64 // GenAI events attached to a span
-	orphans int64 // GenAI events whose span was absent (a synthetic span holds them)
-	skipped int64 // log records that are not GenAI events
+// JoinStats counts what JoinLogs did with the log records.
+type JoinStats struct {
+	Joined  int64 // GenAI events attached to a span
+	Orphans int64 // GenAI events whose span was absent (a synthetic span holds them)
+	Skipped int64 // log records that are not GenAI events
 }
 
-// eventName reads a log record's event name, from the field or the older
+type spanKey struct {
+	trace pcommon.TraceID
+	span  pcommon.SpanID
+}
+
+// EventName reads a log record's event name, from the field or the older
 // event.name attribute.
-func eventName(lr plog.LogRecord) string {
+func EventName(lr plog.LogRecord) string {
 	if n := lr.EventName(); n != "" {
 		return n
 	}
@@ -36,11 +30,11 @@ func eventName(lr plog.LogRecord) string {
 	return ""
 }
 
-// joinLogs attaches the GenAI log events of ld to their spans in td as span
+// JoinLogs attaches the GenAI log events of ld to their spans in td as span
 // events. Events of a span that td lacks go to a synthetic span with the
 // log's resource, so they still become an interaction of their own.
-func joinLogs(td ptrace.Traces, ld plog.Logs) joinStats {
-	var st joinStats
+func JoinLogs(td ptrace.Traces, ld plog.Logs, isContentEvent func(string) bool) JoinStats {
+	var st JoinStats
 	if ld.LogRecordCount() == 0 {
 		return st
 	}
@@ -66,9 +60,9 @@ func joinLogs(td ptrace.Traces, ld plog.Logs) joinStats {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				name := eventName(lr)
+				name := EventName(lr)
 				if !isContentEvent(name) {
-					st.skipped++
+					st.Skipped++
 					continue
 				}
 				t := lr.Timestamp()
@@ -78,9 +72,9 @@ func joinLogs(td ptrace.Traces, ld plog.Logs) joinStats {
 				key := spanKey{lr.TraceID(), lr.SpanID()}
 				span, ok := spans[key]
 				if ok {
-					st.joined++
+					st.Joined++
 				} else {
-					st.orphans++
+					st.Orphans++
 					if !hasSynth {
 						rs := td.ResourceSpans().AppendEmpty()
 						rl.Resource().CopyTo(rs.Resource())
@@ -90,11 +84,11 @@ func joinLogs(td ptrace.Traces, ld plog.Logs) joinStats {
 					span.SetTraceID(key.trace)
 					span.SetSpanID(key.span)
 					span.SetStartTimestamp(t)
-					span.Attributes().PutBool(attrSynthetic, true)
+					span.Attributes().PutBool(AttrSynthetic, true)
 					spans[key] = span
 				}
 				if span.Attributes().Len() > 0 {
-					if _, synthetic := span.Attributes().Get(attrSynthetic); synthetic && t < span.StartTimestamp() {
+					if _, synthetic := span.Attributes().Get(AttrSynthetic); synthetic && t < span.StartTimestamp() {
 						span.SetStartTimestamp(t)
 					}
 				}
@@ -104,7 +98,7 @@ func joinLogs(td ptrace.Traces, ld plog.Logs) joinStats {
 				lr.Attributes().CopyTo(ev.Attributes())
 				stripInternal(ev.Attributes())
 				if lr.Body().Type() != pcommon.ValueTypeEmpty {
-					lr.Body().CopyTo(ev.Attributes().PutEmpty(attrEventBody))
+					lr.Body().CopyTo(ev.Attributes().PutEmpty(AttrEventBody))
 				}
 			}
 		}
