@@ -30,4 +30,3 @@ func ValueSize(v pcommon.Value) int64 {
 	}
 	return 8
 }
-
