@@ -3,7 +3,6 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -197,19 +196,4 @@ func validateSecret(name string, v configopaque.String) error {
 		return fmt.Errorf("%s: contains a control character; remove it", name)
 	}
 	return nil
-}
-
-// isLoopbackURL tells, from the URL alone (no name resolution), whether
-// plain http stays on this host.
-func isLoopbackURL(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }

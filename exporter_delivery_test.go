@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
@@ -27,6 +28,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/precogx/precogxexporter/internal/devserver"
+	"github.com/precogx/precogxexporter/internal/metadata"
 	"github.com/precogx/precogxexporter/internal/metadatatest"
 )
 
@@ -176,6 +178,31 @@ func TestAuthFailureCountsAsFailedSend(t *testing.T) {
 	failed := sumCounter(t, tt, "otelcol_exporter_send_failed_spans")
 	assert.Equal(t, int64(0), sent)
 	assert.Equal(t, int64(td.SpanCount()), failed)
+}
+
+// The shared instance reports its status to every pipeline that uses it.
+func TestStatusReachesEveryPipeline(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer hs.Close()
+	cfg := testConfig(hs.URL)
+	cfg.Assembly.Wait = 0
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	set := exportertest.NewNopSettings(metadata.Type)
+	tr, err := NewFactory().CreateTraces(context.Background(), set, cfg)
+	require.NoError(t, err)
+	lg, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	traces := &statusHost{Host: componenttest.NewNopHost()}
+	logs := &statusHost{Host: componenttest.NewNopHost()}
+	require.NoError(t, tr.Start(context.Background(), traces))
+	require.NoError(t, lg.Start(context.Background(), logs))
+	defer func() { _ = tr.Shutdown(context.Background()); _ = lg.Shutdown(context.Background()) }()
+
+	require.Error(t, tr.ConsumeTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, traces.events)
+	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, logs.events, "the logs pipeline sees the refused key too")
 }
 
 func sumCounter(t *testing.T, tt *componenttest.Telemetry, name string) int64 {

@@ -21,7 +21,6 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -286,41 +285,6 @@ func TestNonGenAISpansAreSkipped(t *testing.T) {
 	assert.Empty(t, srv.requestPaths())
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	const limit = 30 * time.Second
-	for v, want := range map[string]time.Duration{
-		"7":                             7 * time.Second,
-		"0":                             0,
-		"Sat, 28 Nov 2026 12:00:20 GMT": 20 * time.Second,
-		// hostile or odd values count as the cap: never longer, never dropped
-		"31":                            limit,
-		"999999999":                     limit,
-		"99999999999999999999999999":    limit,
-		"-5":                            limit,
-		"Sat, 28 Nov 2026 12:01:30 GMT": limit,
-		"Thu, 01 Jan 2058 00:00:00 GMT": limit,
-		"Sat, 28 Nov 2026 11:00:00 GMT": limit,
-		// absent or unreadable: the normal backoff
-		"soon": 0,
-		"":     0,
-		"1.5":  0,
-	} {
-		assert.Equal(t, want, parseRetryAfter(v, now, limit), "Retry-After: %q", v)
-	}
-}
-
-func TestRetryAfterCap(t *testing.T) {
-	rc := configretry.NewDefaultBackOffConfig() // max_interval 30s, max_elapsed_time 5m
-	assert.Equal(t, 30*time.Second, retryAfterCap(rc))
-	rc.MaxInterval = 0
-	rc.MaxElapsedTime = 0
-	assert.Equal(t, 30*time.Second, retryAfterCap(rc), "30 s when max_interval is 0")
-	rc.MaxInterval = time.Minute
-	rc.MaxElapsedTime = 20 * time.Second
-	assert.Equal(t, 10*time.Second, retryAfterCap(rc), "half of max_elapsed_time: retried at least once")
-}
-
 // A failed start is followed by a shutdown of every component (traces and
 // logs side of the one shared instance); that must not stop the queue twice.
 func TestShutdownAfterFailedStart(t *testing.T) {
@@ -333,6 +297,7 @@ func TestShutdownAfterFailedStart(t *testing.T) {
 	lg, err := f.CreateLogs(context.Background(), set, cfg)
 	require.NoError(t, err)
 	require.Error(t, tr.Start(context.Background(), componenttest.NewNopHost()), "the authenticator does not exist")
+	require.Error(t, lg.Start(context.Background(), componenttest.NewNopHost()), "the shared start failed: every pipeline is told")
 	require.NotPanics(t, func() {
 		_ = tr.Shutdown(context.Background())
 		_ = lg.Shutdown(context.Background())

@@ -2,7 +2,6 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -16,8 +15,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/precogx/precogxexporter/internal/assembly"
 	"github.com/precogx/precogxexporter/internal/metadata"
+	"github.com/precogx/precogxexporter/internal/sharedcomponent"
 )
 
 const (
@@ -77,121 +76,43 @@ func createDefaultConfig() component.Config {
 }
 
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	s, err := getShared(ctx, set, cfg.(*Config))
+	in, err := instances.LoadOrStore(cfg.(*Config), func() (*instance, error) { return newInstance(ctx, set, cfg.(*Config)) })
 	if err != nil {
 		return nil, err
 	}
-	return &tracesFront{front{s}}, nil
+	return &tracesSide{in}, nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	s, err := getShared(ctx, set, cfg.(*Config))
+	in, err := instances.LoadOrStore(cfg.(*Config), func() (*instance, error) { return newInstance(ctx, set, cfg.(*Config)) })
 	if err != nil {
 		return nil, err
 	}
-	return &logsFront{front{s}}, nil
+	return &logsSide{in}, nil
 }
 
-// shared is one exporter instance per configuration, used by the traces and
-// the logs pipelines alike (as the otlp receiver shares its server): the
-// assembly stage must see both to join log events with their spans.
-var shared = struct {
-	sync.Mutex
-	m map[*Config]*sharedExporter
-}{m: map[*Config]*sharedExporter{}}
+// instances holds one instance per configuration, used by its traces and
+// logs pipelines alike (as the otlp receiver shares its server): assembly
+// must see both to join log events with their spans.
+var instances = sharedcomponent.NewMap[*Config, *instance]()
 
-// sharedExporter is assembly in front of the exporterhelper queue, retry and
-// the HTTP delivery.
-type sharedExporter struct {
-	cfg     *Config
-	exp     *precogxExporter
-	queue   exporter.Traces
-	asm     *assembly.Assembler
-	mu      sync.Mutex
-	started int
-	stopped bool
+// tracesSide and logsSide are what a pipeline sees of the shared instance.
+type tracesSide struct {
+	*sharedcomponent.Component[*instance]
 }
 
-func getShared(ctx context.Context, set exporter.Settings, cfg *Config) (*sharedExporter, error) {
-	shared.Lock()
-	defer shared.Unlock()
-	if s, ok := shared.m[cfg]; ok {
-		return s, nil
-	}
-	e, err := newExporter(cfg, set)
-	if err != nil {
-		return nil, err
-	}
-	queue, err := exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces,
-		exporterhelper.WithStart(e.start),
-		exporterhelper.WithShutdown(e.shutdown),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
-		// The HTTP client owns the timeout (confighttp `timeout`), as in otlphttp.
-		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		exporterhelper.WithRetry(cfg.RetryConfig),
-		exporterhelper.WithQueue(cfg.QueueConfig),
-	)
-	if err != nil {
-		return nil, err
-	}
-	s := &sharedExporter{cfg: cfg, exp: e, queue: queue}
-	s.asm = assembly.New(assembly.Config{Wait: cfg.Assembly.Wait, MaxTraces: cfg.Assembly.MaxTraces,
-		Limit: assembly.LimitOf(cfg.QueueConfig), Hints: assemblyHints}, queue.ConsumeTraces, e.telemetry, set.Logger)
-	shared.m[cfg] = s
-	return s, nil
+func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return t.Unwrap().asm.ConsumeTraces(ctx, td)
 }
 
-func (s *sharedExporter) start(ctx context.Context, host component.Host) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.started++
-	if s.started > 1 {
-		return nil
-	}
-	if err := s.queue.Start(ctx, host); err != nil {
-		return err
-	}
-	s.asm.Start()
-	return nil
+func (t *tracesSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+type logsSide struct {
+	*sharedcomponent.Component[*instance]
 }
 
-// shutdown stops the instance when its last pipeline stops: what assembly
-// still holds goes into the queue first, then the queue drains or persists.
-func (s *sharedExporter) shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		// the collector shuts every component down, also after a failed start
-		return nil
-	}
-	if s.started > 1 {
-		s.started--
-		return nil
-	}
-	s.started, s.stopped = 0, true
-	shared.Lock()
-	delete(shared.m, s.cfg)
-	shared.Unlock()
-	s.asm.Shutdown(ctx)
-	s.exp.beginShutdown()
-	return s.queue.Shutdown(ctx)
+func (l *logsSide) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	return l.Unwrap().asm.ConsumeLogs(ctx, ld)
 }
 
-// front is what a pipeline sees of the shared instance.
-type front struct{ s *sharedExporter }
-
-func (f front) Start(ctx context.Context, host component.Host) error { return f.s.start(ctx, host) }
-func (f front) Shutdown(ctx context.Context) error                   { return f.s.shutdown(ctx) }
-func (f front) Capabilities() consumer.Capabilities                  { return consumer.Capabilities{} }
-
-type tracesFront struct{ front }
-
-func (f *tracesFront) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
-	return f.s.asm.ConsumeTraces(ctx, td)
-}
-
-type logsFront struct{ front }
-
-func (f *logsFront) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	return f.s.asm.ConsumeLogs(ctx, ld)
-}
+func (l *logsSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }

@@ -1,4 +1,4 @@
-package precogxexporter // import "github.com/precogx/precogxexporter"
+package precogxapi // import "github.com/precogx/precogxexporter/internal/precogxapi"
 
 import (
 	"encoding/json"
@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/config/configretry"
 )
@@ -52,7 +54,7 @@ func (sc scrubber) clean(s string) string {
 	for _, secret := range sc {
 		s = strings.ReplaceAll(s, secret, "[REDACTED]")
 	}
-	return strings.TrimSpace(truncateUTF8(s, maxServerText))
+	return strings.TrimSpace(TruncateUTF8(s, maxServerText))
 }
 
 func responseError(path string, resp *http.Response, sc scrubber) *httpError {
@@ -68,11 +70,31 @@ func responseError(path string, resp *http.Response, sc scrubber) *httpError {
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &eb) == nil && (len(eb.Error.Code) > 0 || len(eb.Error.Message) > 0) {
-		herr.Code, herr.Message = sc.clean(rawText(rawJSON(eb.Error.Code))), sc.clean(rawText(rawJSON(eb.Error.Message)))
+		herr.Code, herr.Message = sc.clean(jsonText(eb.Error.Code)), sc.clean(jsonText(eb.Error.Message))
 	} else if len(body) > 0 {
 		herr.Message = sc.clean(string(body))
 	}
 	return herr
+}
+
+// jsonText shows a JSON value as text: a string unquoted, the rest as JSON.
+func jsonText(r json.RawMessage) string {
+	var s string
+	if json.Unmarshal(r, &s) == nil {
+		return s
+	}
+	return string(r)
+}
+
+// TruncateUTF8 cuts s to at most n bytes, never inside a UTF-8 character.
+func TruncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // redirectTarget names where a redirect pointed without its path, query,
@@ -112,9 +134,9 @@ func reasonOf(err error) string {
 // defaultRetryAfterCap bounds Retry-After when retry_on_failure.max_interval is 0.
 const defaultRetryAfterCap = 30 * time.Second
 
-// retryAfterCap is the longest Retry-After honoured: max_interval, and at most
+// RetryAfterCap is the longest Retry-After honoured: max_interval, and at most
 // half of max_elapsed_time so that a throttled batch is retried at least once.
-func retryAfterCap(rc configretry.BackOffConfig) time.Duration {
+func RetryAfterCap(rc configretry.BackOffConfig) time.Duration {
 	c := rc.MaxInterval
 	if c <= 0 {
 		c = defaultRetryAfterCap
@@ -148,6 +170,21 @@ func parseRetryAfter(v string, now time.Time, limit time.Duration) time.Duration
 		return limit
 	}
 	return 0
+}
+
+// IsLoopbackURL tells, from the URL alone (no name resolution), whether
+// plain http stays on this host.
+func IsLoopbackURL(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func isDigits(s string) bool {
