@@ -16,27 +16,64 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 )
 
+// AuthHeader is how the key is sent: x-api-key (default) or bearer.
+type AuthHeader string
+
 // Auth header styles.
 const (
-	AuthHeaderAPIKey = "x-api-key"
-	AuthHeaderBearer = "bearer"
+	AuthHeaderAPIKey AuthHeader = "x-api-key"
+	AuthHeaderBearer AuthHeader = "bearer"
 )
 
-// Platforms. Generic uses the batch API; the others post one interaction per
-// request to /integrations/<platform>/telemetry.
+// UnmarshalText accepts the documented values only.
+func (a *AuthHeader) UnmarshalText(b []byte) error {
+	return oneOf(a, string(b), AuthHeaderAPIKey, AuthHeaderBearer)
+}
+
+// Platform is the ingestion route: generic uses the batch API; the others
+// post one interaction per request to /integrations/<platform>/telemetry.
+type Platform string
+
+// Platforms.
 const (
-	PlatformGeneric = "generic"
-	PlatformFlowise = "flowise"
-	PlatformN8N     = "n8n"
-	PlatformDify    = "dify"
-	PlatformCustom  = "custom"
+	PlatformGeneric Platform = "generic"
+	PlatformFlowise Platform = "flowise"
+	PlatformN8N     Platform = "n8n"
+	PlatformDify    Platform = "dify"
+	PlatformCustom  Platform = "custom"
 )
+
+// UnmarshalText accepts the documented values only.
+func (p *Platform) UnmarshalText(b []byte) error {
+	return oneOf(p, string(b), PlatformGeneric, PlatformFlowise, PlatformN8N, PlatformDify, PlatformCustom)
+}
+
+// PromptMode is what becomes the interaction's prompt.
+type PromptMode string
 
 // Prompt modes.
 const (
-	PromptLastUserMessage = "last_user_message"
-	PromptConversation    = "conversation"
+	PromptLastUserMessage PromptMode = "last_user_message"
+	PromptConversation    PromptMode = "conversation"
 )
+
+// UnmarshalText accepts the documented values only.
+func (p *PromptMode) UnmarshalText(b []byte) error {
+	return oneOf(p, string(b), PromptLastUserMessage, PromptConversation)
+}
+
+// oneOf sets *dst to v when v is one of valid.
+func oneOf[T ~string](dst *T, v string, valid ...T) error {
+	if slices.Contains(valid, T(v)) {
+		*dst = T(v)
+		return nil
+	}
+	names := make([]string, len(valid))
+	for i, x := range valid {
+		names[i] = string(x)
+	}
+	return fmt.Errorf("%q is not one of %s", v, strings.Join(names, ", "))
+}
 
 // Config defines the configuration of the precogx exporter.
 type Config struct {
@@ -49,9 +86,9 @@ type Config struct {
 	// names an authenticator extension.
 	APIKey configopaque.String `mapstructure:"api_key"`
 	// AuthHeader is x-api-key (default) or bearer.
-	AuthHeader string `mapstructure:"auth_header"`
+	AuthHeader AuthHeader `mapstructure:"auth_header"`
 	// Platform selects the ingestion API: generic, flowise, n8n, dify or custom.
-	Platform string `mapstructure:"platform"`
+	Platform Platform `mapstructure:"platform"`
 
 	MaxBatchInteractions int `mapstructure:"max_batch_interactions"`
 	MaxRequestBytes      int `mapstructure:"max_request_bytes"`
@@ -98,18 +135,12 @@ type MappingConfig struct {
 	// AgentIDAttributes are tried (span, then resource) before the built-in chain.
 	AgentIDAttributes []string `mapstructure:"agent_id_attributes"`
 	// Prompt is last_user_message (default) or conversation.
-	Prompt string `mapstructure:"prompt"`
+	Prompt PromptMode `mapstructure:"prompt"`
 	// MetadataAttributes are span or resource attributes copied into metadata.
 	MetadataAttributes []string `mapstructure:"metadata_attributes"`
 	// MaxFieldBytes bounds prompt, response and tool input/output (UTF-8 safe).
 	MaxFieldBytes int `mapstructure:"max_field_bytes"`
 }
-
-var (
-	validAuthHeaders = []string{AuthHeaderAPIKey, AuthHeaderBearer}
-	validPlatforms   = []string{PlatformGeneric, PlatformFlowise, PlatformN8N, PlatformDify, PlatformCustom}
-	validPrompts     = []string{PromptLastUserMessage, PromptConversation}
-)
 
 // Validate checks the configuration; each error names the offending key.
 func (cfg *Config) Validate() error {
@@ -126,11 +157,12 @@ func (cfg *Config) Validate() error {
 	if err := validateSecret("api_key", cfg.APIKey); err != nil {
 		errs = append(errs, err)
 	}
-	if !slices.Contains(validAuthHeaders, cfg.AuthHeader) {
-		errs = append(errs, fmt.Errorf("auth_header: %q is not one of %s", cfg.AuthHeader, strings.Join(validAuthHeaders, ", ")))
+	// values set in code rather than decoded
+	if err := new(AuthHeader).UnmarshalText([]byte(cfg.AuthHeader)); err != nil {
+		errs = append(errs, fmt.Errorf("auth_header: %w", err))
 	}
-	if !slices.Contains(validPlatforms, cfg.Platform) {
-		errs = append(errs, fmt.Errorf("platform: %q is not one of %s", cfg.Platform, strings.Join(validPlatforms, ", ")))
+	if err := new(Platform).UnmarshalText([]byte(cfg.Platform)); err != nil {
+		errs = append(errs, fmt.Errorf("platform: %w", err))
 	}
 	if cfg.MaxBatchInteractions <= 0 {
 		errs = append(errs, fmt.Errorf("max_batch_interactions: must be positive, got %d", cfg.MaxBatchInteractions))
@@ -138,8 +170,8 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxRequestBytes <= 0 {
 		errs = append(errs, fmt.Errorf("max_request_bytes: must be positive, got %d", cfg.MaxRequestBytes))
 	}
-	if !slices.Contains(validPrompts, cfg.Mapping.Prompt) {
-		errs = append(errs, fmt.Errorf("mapping.prompt: %q is not one of %s", cfg.Mapping.Prompt, strings.Join(validPrompts, ", ")))
+	if err := new(PromptMode).UnmarshalText([]byte(cfg.Mapping.Prompt)); err != nil {
+		errs = append(errs, fmt.Errorf("mapping.prompt: %w", err))
 	}
 	if cfg.Mapping.MaxFieldBytes <= 0 {
 		errs = append(errs, fmt.Errorf("mapping.max_field_bytes: must be positive, got %d", cfg.Mapping.MaxFieldBytes))

@@ -105,12 +105,9 @@ func TestInvalidConfig(t *testing.T) {
 		want string
 	}{
 		{"missing_key", "api_key: must be set"},
-		{"bad_auth_header", `auth_header: "basic" is not one of x-api-key, bearer`},
-		{"bad_platform", `platform: "zapier" is not one of generic, flowise, n8n, dify, custom`},
 		{"bad_batch", "max_batch_interactions: must be positive, got 0"},
 		{"bad_bytes", "max_request_bytes: must be positive, got -1"},
 		{"bad_endpoint", `endpoint: "ftp://example.com" must be an http:// or https:// URL`},
-		{"bad_prompt", `mapping.prompt: "everything" is not one of last_user_message, conversation`},
 		{"bad_field_bytes", "mapping.max_field_bytes: must be positive, got 0"},
 		{"bad_wait", "assembly.wait: must not be negative, got -1s"},
 		{"bad_max_traces", "assembly.max_traces: must be positive, got 0"},
@@ -135,6 +132,31 @@ func TestInvalidConfig(t *testing.T) {
 				assert.NotContains(t, err.Error(), s)
 			}
 		})
+	}
+}
+
+// Enumerations are typed: a value outside the documented ones fails while
+// the configuration is read, naming the key; set in code, Validate names it.
+func TestEnumerations(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	for name, want := range map[string]string{
+		"bad_auth_header": `'auth_header' "basic" is not one of x-api-key, bearer`,
+		"bad_platform":    `'platform' "zapier" is not one of generic, flowise, n8n, dify, custom`,
+		"bad_prompt":      `'mapping.prompt' "everything" is not one of last_user_message, conversation`,
+	} {
+		sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+		require.NoError(t, err)
+		err = sub.Unmarshal(NewFactory().CreateDefaultConfig())
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), want)
+	}
+	cfg := loadConfig(t, "")
+	cfg.AuthHeader, cfg.Platform, cfg.Mapping.Prompt = "basic", "zapier", "everything"
+	err = confmap.Validate(cfg)
+	require.Error(t, err)
+	for _, want := range []string{`auth_header: "basic" is not one of`, `platform: "zapier" is not one of`, `mapping.prompt: "everything" is not one of`} {
+		assert.Contains(t, err.Error(), want)
 	}
 }
 

@@ -45,7 +45,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
 		Secrets:         secretsOf(cfg),
 	}
 	if cfg.Platform != PlatformGeneric {
-		api.Integration = cfg.Platform
+		api.Integration = string(cfg.Platform)
 	}
 	if rl := cfg.RateLimit; rl.RequestsPerMinute > 0 {
 		api.Limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.limiterBurst())

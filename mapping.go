@@ -23,11 +23,11 @@ type mapper struct {
 	batches  sync.Pool // *batch, reused: a batch's span table is large
 }
 
-func newMapper(cfg MappingConfig, platform string) *mapper {
-	if platform == PlatformGeneric {
-		platform = ""
+func newMapper(cfg MappingConfig, platform Platform) *mapper {
+	m := &mapper{cfg: cfg}
+	if platform != PlatformGeneric {
+		m.platform = string(platform)
 	}
-	m := &mapper{cfg: cfg, platform: platform}
 	m.batches.New = func() any {
 		return &batch{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}}
 	}

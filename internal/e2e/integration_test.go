@@ -148,7 +148,7 @@ func TestCollectorRejectsBadConfig(t *testing.T) {
 	require.NoError(t, err)
 	bin := filepath.Join(root, "bin", "otelcol-precogx")
 	tests := map[string]string{
-		"bad_platform.yaml": `platform: "zapier" is not one of generic, flowise, n8n, dify, custom`,
+		"bad_platform.yaml": `'platform' "zapier" is not one of generic, flowise, n8n, dify, custom`,
 		"missing_key.yaml":  "api_key: must be set",
 		"zero_timeout.yaml": "timeout: must be positive",
 		// user info, a query and a key with a trailing newline: named, never quoted
@@ -158,7 +158,7 @@ func TestCollectorRejectsBadConfig(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			out, err := exec.Command(bin, "validate", "--config="+filepath.Join(root, "testdata", "collector", file)).CombinedOutput()
 			require.Error(t, err, "validate must fail: %s", out)
-			assert.Contains(t, string(out), "exporters::precogx")
+			assert.Regexp(t, `exporters::precogx|configuration for "precogx"`, string(out), "the component is named")
 			assert.Contains(t, string(out), want)
 			assert.NotContains(t, string(out), "some-secret-value")
 		})
