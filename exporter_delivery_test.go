@@ -173,11 +173,25 @@ func TestAuthFailureCountsAsFailedSend(t *testing.T) {
 	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
 
 	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	spans := td.SpanCount() // the exporter owns td once given
 	require.Error(t, exp.ConsumeTraces(context.Background(), td))
 	sent := sumCounter(t, tt, "otelcol_exporter_sent_spans")
 	failed := sumCounter(t, tt, "otelcol_exporter_send_failed_spans")
 	assert.Equal(t, int64(0), sent)
-	assert.Equal(t, int64(td.SpanCount()), failed)
+	assert.Equal(t, int64(spans), failed)
+}
+
+// The pipelines give the exporter data of its own: it moves and marks what
+// it holds.
+func TestCapabilitiesMutateData(t *testing.T) {
+	cfg := testConfig("http://127.0.0.1:1/api/v1")
+	set := exportertest.NewNopSettings(metadata.Type)
+	tr, err := NewFactory().CreateTraces(context.Background(), set, cfg)
+	require.NoError(t, err)
+	lg, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	assert.True(t, tr.Capabilities().MutatesData)
+	assert.True(t, lg.Capabilities().MutatesData)
 }
 
 // The shared instance reports its status to every pipeline that uses it.

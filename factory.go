@@ -105,7 +105,9 @@ func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 	return t.Unwrap().asm.ConsumeTraces(ctx, td)
 }
 
-func (t *tracesSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+// Capabilities: the stage takes the spans it holds (moves them) and strips
+// and marks them, so a pipeline that shares its data hands it a copy.
+func (t *tracesSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
 
 type logsSide struct {
 	*sharedcomponent.Component[*instance]
@@ -115,4 +117,4 @@ func (l *logsSide) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return l.Unwrap().asm.ConsumeLogs(ctx, ld)
 }
 
-func (l *logsSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+func (l *logsSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }

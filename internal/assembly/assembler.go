@@ -48,6 +48,7 @@ type Assembler struct {
 	deadlines deadlineHeap
 	released  recentSet // traces already sent, to recognise late pieces
 	version   uint64
+	call      uint64 // ConsumeTraces calls, to group a call's spans by trace
 
 	refusing      atomic.Bool // the last release was refused by the sending queue
 	refusedLogged time.Time
@@ -71,6 +72,10 @@ type heldTrace struct {
 	deadline time.Time
 	version  uint64
 	cause    string // why it was released
+	// where the current ConsumeTraces call puts this trace's spans
+	call       uint64
+	res, scope int
+	into       ptrace.ScopeSpans
 }
 
 // Config is how long and how many traces wait, what the sending queue can
@@ -154,49 +159,57 @@ func (a *Assembler) Shutdown(ctx context.Context) {
 	a.releaseAll(ctx, out)
 }
 
-// ConsumeTraces holds the spans of td by trace until each trace is due.
+// ConsumeTraces holds the spans of td by trace until each trace is due. The
+// stage owns td (the exporter declares MutatesData): spans are moved, not
+// copied.
 func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	if a.wait <= 0 {
-		own := ptrace.NewTraces()
-		td.CopyTo(own)
-		stripTraces(own)
-		return a.nextFitting(ctx, own)
+		stripTraces(td)
+		return a.nextFitting(ctx, td)
 	}
 	if err := a.full(); err != nil {
 		return err
 	}
 	now := a.now()
 	a.mu.Lock()
+	a.call++
 	var late int64
+	var touched []*heldTrace
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
-			dst := map[pcommon.TraceID]ptrace.SpanSlice{}
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				span := spans.At(k)
-				h, isLate := a.hold(span.TraceID(), now)
+				id := span.TraceID()
+				h, isLate := a.hold(id, now)
 				if isLate {
 					late++
 				}
-				slice, ok := dst[span.TraceID()]
-				if !ok {
+				if h.call != a.call {
+					// first span of this trace in this call: its own resource and scope
+					h.call = a.call
+					touched = append(touched, h)
 					nrs := h.td.ResourceSpans().AppendEmpty()
 					rs.Resource().CopyTo(nrs.Resource())
 					nrs.SetSchemaUrl(rs.SchemaUrl())
-					nss := nrs.ScopeSpans().AppendEmpty()
-					ss.Scope().CopyTo(nss.Scope())
-					nss.SetSchemaUrl(ss.SchemaUrl())
-					slice = nss.Spans()
-					dst[span.TraceID()] = slice
+					h.into = nrs.ScopeSpans().AppendEmpty()
+					ss.Scope().CopyTo(h.into.Scope())
+					h.into.SetSchemaUrl(ss.SchemaUrl())
+					h.scope = j
+					h.res = i
+				} else if h.res != i || h.scope != j {
+					nrs := h.td.ResourceSpans().AppendEmpty()
+					rs.Resource().CopyTo(nrs.Resource())
+					nrs.SetSchemaUrl(rs.SchemaUrl())
+					h.into = nrs.ScopeSpans().AppendEmpty()
+					ss.Scope().CopyTo(h.into.Scope())
+					h.into.SetSchemaUrl(ss.SchemaUrl())
+					h.scope, h.res = j, i
 				}
-				held := slice.AppendEmpty()
-				span.CopyTo(held)
-				stripSpan(held)
-				a.grow(h, spanSize(span))
 				if span.ParentSpanID().IsEmpty() && !h.rootSeen {
 					h.rootSeen, h.rootAt = true, now
 				}
@@ -206,9 +219,15 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 					}
 					h.awaiting[span.SpanID()] = struct{}{}
 				}
-				a.reschedule(span.TraceID(), h, now)
+				held := h.into.Spans().AppendEmpty()
+				span.MoveTo(held)
+				stripSpan(held)
+				a.grow(h, spanSize(held))
 			}
 		}
+	}
+	for _, h := range touched {
+		a.reschedule(h.id, h, now)
 	}
 	out := a.relieve()
 	a.mu.Unlock()
@@ -218,7 +237,7 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 // ConsumeLogs holds the GenAI events of ld with their trace; others are
-// skipped and counted.
+// skipped and counted. The stage owns ld: records are moved, not copied.
 func (a *Assembler) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	if a.wait <= 0 {
 		td := ptrace.NewTraces()
@@ -252,7 +271,7 @@ func (a *Assembler) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 					continue
 				}
 				var target plog.Logs
-				tid := lr.TraceID()
+				tid := lr.TraceID() // read before the record is moved
 				if tid.IsEmpty() {
 					target = loose
 				} else {
@@ -279,7 +298,7 @@ func (a *Assembler) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 					dst[tid] = slice
 				}
 				held := slice.AppendEmpty()
-				lr.CopyTo(held)
+				lr.MoveTo(held)
 				stripInternal(held.Attributes())
 			}
 		}
