@@ -107,7 +107,9 @@ func (t *tracesSide) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 
 // Capabilities: the stage takes the spans it holds (moves them) and strips
 // and marks them, so a pipeline that shares its data hands it a copy.
-func (t *tracesSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
+func (t *tracesSide) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}
 
 type logsSide struct {
 	*sharedcomponent.Component[*instance]
@@ -117,4 +119,6 @@ func (l *logsSide) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return l.Unwrap().asm.ConsumeLogs(ctx, ld)
 }
 
-func (l *logsSide) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
+func (l *logsSide) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}

@@ -310,7 +310,6 @@ func TestLogsWithoutContext(t *testing.T) {
 	assert.Empty(t, a.held)
 }
 
-
 func TestPiecesAfterRootExtendByGrace(t *testing.T) {
 	a, s, clock := testAssembler(t, 2*time.Second, 100)
 	ctx := context.Background()
