@@ -238,7 +238,10 @@ func TestClientRateLimit(t *testing.T) {
 	srv := newDevserver(t, devserver.Options{})
 	cfg := testConfig(srv.endpoint)
 	cfg.MaxBatchInteractions = 1
-	cfg.RateLimit = RateLimitConfig{RequestsPerMinute: 1200, Burst: 22} // 20/s after a burst of 22 - 20 in reserve
+	// 5/s after a burst of 6 - 5 in reserve: every request after the first
+	// waits 200 ms, far longer than a request to the in-process server takes
+	// even on a loaded machine, so the count of waits is exact
+	cfg.RateLimit = RateLimitConfig{RequestsPerMinute: 300, Burst: 6}
 	e, err := newExporter(cfg, metadatatest.NewSettings(tt))
 	require.NoError(t, err)
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
@@ -246,10 +249,10 @@ func TestClientRateLimit(t *testing.T) {
 
 	start := time.Now()
 	require.NoError(t, e.pushTraces(context.Background(), sixTraces(t)))
-	assert.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond, "4 requests beyond the burst at 20/s")
+	assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "5 requests beyond the burst at 5/s")
 	assert.Len(t, srv.Interactions(), 6)
 	metadatatest.AssertEqualPrecogxThrottleWaits(t, tt, []metricdata.DataPoint[int64]{
-		{Value: 4, Attributes: attribute.NewSet(attribute.String("source", "rate_limit"))}},
+		{Value: 5, Attributes: attribute.NewSet(attribute.String("source", "rate_limit"))}},
 		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 
 	t.Run("a cancelled wait gives the reservation back and is retried", func(t *testing.T) {

@@ -628,12 +628,15 @@ func TestNetworkPolicyExample(t *testing.T) {
 	d := load(t)
 	var np *networkingv1.NetworkPolicy
 	var agentLabels map[string]string
+	var others []map[string]string
 	for _, m := range d.manifests {
 		switch o := m.obj.(type) {
 		case *networkingv1.NetworkPolicy:
 			np = o
 		case *appsv1.DaemonSet:
 			agentLabels = o.Spec.Template.Labels
+		case *appsv1.Deployment:
+			others = append(others, o.Spec.Template.Labels)
 		}
 	}
 	if np == nil || agentLabels == nil {
@@ -642,6 +645,11 @@ func TestNetworkPolicyExample(t *testing.T) {
 	for k, v := range np.Spec.PodSelector.MatchLabels {
 		if agentLabels[k] != v {
 			t.Errorf("podSelector %s=%s does not select the agent pods (%v)", k, v, agentLabels)
+		}
+	}
+	for _, l := range others {
+		if labels.SelectorFromSet(np.Spec.PodSelector.MatchLabels).Matches(labels.Set(l)) {
+			t.Errorf("the policy selects the gateway pods too (%v): it would cut the agents off from it", l)
 		}
 	}
 	var otlp []int32
