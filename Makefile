@@ -19,10 +19,11 @@ $(MDATAGEN): internal/tools/go.mod
 tools: $(OCB) $(MDATAGEN)
 
 # mdatagen names the generated test package after the directory, so run it
-# through a link named like the package.
+# through a link named like the package. The receiver's directory already is.
 generate: $(MDATAGEN)
 	@tmp=$$(mktemp -d) && ln -s $(CURDIR) $$tmp/precogxexporter && \
 	  (cd $$tmp/precogxexporter && $(MDATAGEN) metadata.yaml); rc=$$?; rm -rf $$tmp; exit $$rc
+	cd precogxwebhookreceiver && $(MDATAGEN) metadata.yaml
 
 $(COLLECTOR): $(OCB) builder-config.yaml $(GO_SOURCES)
 	$(OCB) --config=builder-config.yaml
@@ -61,12 +62,13 @@ bench:
 bench-collector: build
 	$(GO) test -tags loadbench -count=1 -timeout 10m -run '^TestCollectorSideBySide$$' -v ./internal/e2e/
 
-# Short fuzzing of the mapping (CI); FUZZTIME=10m for a real run.
+# Short fuzzing of the mapping and the alert decoder (CI); FUZZTIME=10m for a real run.
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMapTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
 	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
 	$(GO) test -run '^$$' -fuzz '^FuzzContent$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAlert$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./precogxwebhookreceiver
 
 demo: build
 	$(GO) run ./examples/demo
