@@ -9,8 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/precogx/precogxexporter/internal/logtest"
 )
 
 // exampleAlert is the API reference's example webhook body.
@@ -24,45 +25,18 @@ var exampleAlert = func() string {
 
 var received = time.Date(2026, 8, 20, 14, 3, 12, 0, time.UTC)
 
-// view is what a test compares of a log record; Attrs keeps pdata's value
-// types (float64 for doubles, int64 for ints).
-type view struct {
-	Body           any
-	Time, Observed time.Time
-	SeverityNumber plog.SeverityNumber
-	SeverityText   string
-	EventName      string
-	Attrs          map[string]any
-}
-
-func viewOf(lr plog.LogRecord) view {
-	var body any
-	if lr.Body().Type() != pcommon.ValueTypeEmpty {
-		body = lr.Body().AsRaw()
-	}
-	return view{
-		Body:           body,
-		Time:           lr.Timestamp().AsTime(),
-		Observed:       lr.ObservedTimestamp().AsTime(),
-		SeverityNumber: lr.SeverityNumber(),
-		SeverityText:   lr.SeverityText(),
-		EventName:      lr.EventName(),
-		Attrs:          lr.Attributes().AsRaw(),
-	}
-}
-
-func mapAlert(t *testing.T, body string) view {
+func mapAlert(t *testing.T, body string) logtest.Record {
 	t.Helper()
 	a, err := decodeAlert([]byte(body))
 	require.Nil(t, err, "decode %s", body)
 	lr := plog.NewLogRecord()
 	a.toLogRecord(received, lr)
-	return viewOf(lr)
+	return logtest.View(lr)
 }
 
 func TestMapExampleAlert(t *testing.T) {
 	got := mapAlert(t, exampleAlert)
-	assert.Equal(t, view{
+	assert.Equal(t, logtest.Record{
 		Body:           "Prompt injection attempt detected in user input",
 		Time:           time.Date(2026, 8, 20, 14, 3, 11, 250_000_000, time.UTC),
 		Observed:       received,
@@ -143,14 +117,14 @@ func TestMapTimestamp(t *testing.T) {
 
 func TestMapMinimalAndOtherEvents(t *testing.T) {
 	got := mapAlert(t, `{"event":"threat_detected"}`)
-	assert.Equal(t, view{
+	assert.Equal(t, logtest.Record{
 		Time: received, Observed: received, EventName: "precogx.threat_detected",
 		Attrs: map[string]any{"event.name": "precogx.threat_detected"},
 	}, got, "absent fields leave their attributes, body and severity out")
 
 	got = mapAlert(t, `{"event":"policy_violation","agentId":"a1","threatType":"data_exfiltration","severity":"medium",
 		"unknownTopLevel":{"x":1},"details":{"description":"d","ruleId":"r-7"}}`)
-	assert.Equal(t, view{
+	assert.Equal(t, logtest.Record{
 		Body: "d", Time: received, Observed: received, SeverityNumber: plog.SeverityNumberWarn, SeverityText: "medium",
 		EventName: "precogx.policy_violation",
 		Attrs: map[string]any{

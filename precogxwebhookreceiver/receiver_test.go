@@ -30,6 +30,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/precogx/precogxexporter/internal/logtest"
 	"github.com/precogx/precogxexporter/precogxwebhookreceiver/internal/metadata"
 )
 
@@ -138,7 +139,7 @@ func TestReceiverAcceptsAlert(t *testing.T) {
 	require.Equal(t, 1, sl.Len())
 	assert.Equal(t, metadata.ScopeName, sl.At(0).Scope().Name())
 	lr := sl.At(0).LogRecords().At(0)
-	got := viewOf(lr)
+	got := logtest.View(lr)
 	assert.False(t, got.Observed.Before(before) || got.Observed.After(after), "observed %s not within the request", got.Observed)
 	want := mapAlert(t, exampleAlert)
 	got.Observed, want.Observed = time.Time{}, time.Time{}

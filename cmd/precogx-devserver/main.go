@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Float64Var(&f.ResetRate, "reset-rate", 0, "fraction of POSTs whose connection is dropped after reading the body")
 	fs.StringVar(&f.RejectMarker, "reject-marker", "", "interactions whose prompt contains this fail validation")
 	fs.DurationVar(&f.ThrottleFor, "throttle-for", 0, "answer every API POST with 429 for this long after start")
+	hook := addWebhookFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,8 +82,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if *quiet {
 		logf = nil
 	}
+	webhook, err := hook.start(logf)
+	if err != nil {
+		return err
+	}
+	defer closeWebhook(webhook)
 	srv, err := devserver.New(devserver.Options{Keys: keyMap, SchemaPath: *schema, StorePath: *store,
-		MaxBatch: *maxBatch, MaxBodyBytes: *maxBody, Faults: f, Logf: logf, Open: *open})
+		MaxBatch: *maxBatch, MaxBodyBytes: *maxBody, Faults: f, Logf: logf, Open: *open, OnStored: onStored(webhook)})
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,9 @@ type Options struct {
 	// Open serves the inspection and admin endpoints (interactions, stats,
 	// faults) without a key; by default they need one of Keys, as the API does.
 	Open bool
+	// OnStored, optional, is called with each request's accepted interactions
+	// (Webhook.Observe); it runs under the server's lock and must not block.
+	OnStored func([]Stored)
 }
 
 // Stored is one accepted interaction.
@@ -650,6 +653,9 @@ func (s *Server) save(path, platform string, raws [][]byte) ([]string, error) {
 	}
 	s.items = append(s.items, items...)
 	s.stats.InteractionsAccepted += int64(len(items))
+	if s.opts.OnStored != nil {
+		s.opts.OnStored(items)
+	}
 	return ids, nil
 }
 

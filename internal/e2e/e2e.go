@@ -260,10 +260,16 @@ type Collector struct {
 	OTLPURL    string // http://127.0.0.1:PORT of the OTLP/HTTP receiver
 	HealthURL  string
 	MetricsURL string // the collector's own metrics (Prometheus), when its config serves them on METRICS_PORT
+	WebhookURL string // http://127.0.0.1:PORT/precogx/webhook of the precogxwebhook receiver, when the config has one
 }
 
+// WebhookPath is the precogxwebhook receiver's default path.
+const WebhookPath = "/precogx/webhook"
+
 // StartCollector starts the collector with configPath. The config reads its
-// ports from OTLP_HTTP_PORT and HEALTH_PORT, which are chosen here, plus env.
+// ports from OTLP_HTTP_PORT, HEALTH_PORT, METRICS_PORT and WEBHOOK_PORT,
+// which are chosen here (WEBHOOK_PORT only when env does not set it: the
+// devserver may need it first), plus env.
 func StartCollector(bin, configPath, logPath string, env ...string) (*Collector, error) {
 	return StartCollectorArgs(bin, []string{"--config=" + configPath}, logPath, env...)
 }
@@ -286,6 +292,11 @@ func startCollectorOnce(bin string, args []string, logPath string, env []string)
 	otlpPort, healthPort, metricsPort := FreePort(), FreePort(), FreePort()
 	env = append(env, "OTLP_HTTP_PORT="+strconv.Itoa(otlpPort), "HEALTH_PORT="+strconv.Itoa(healthPort),
 		"METRICS_PORT="+strconv.Itoa(metricsPort))
+	webhookPort := envValue(env, "WEBHOOK_PORT")
+	if webhookPort == "" {
+		webhookPort = strconv.Itoa(FreePort())
+		env = append(env, "WEBHOOK_PORT="+webhookPort)
+	}
 	p, out, err := start(bin, args, env, logPath)
 	if err != nil {
 		return nil, err
@@ -296,6 +307,7 @@ func startCollectorOnce(bin string, args []string, logPath string, env []string)
 		OTLPURL:    fmt.Sprintf("http://127.0.0.1:%d", otlpPort),
 		HealthURL:  fmt.Sprintf("http://127.0.0.1:%d/", healthPort),
 		MetricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort),
+		WebhookURL: "http://127.0.0.1:" + webhookPort + WebhookPath,
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -318,6 +330,17 @@ func startCollectorOnce(bin string, args []string, logPath string, env []string)
 	}
 	_ = p.Stop(time.Second)
 	return nil, fmt.Errorf("collector not healthy within 30s; log:\n%s", p.Log())
+}
+
+// envValue is the value of the last NAME=value in env ("" when absent).
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
 }
 
 // PostOTLP sends an OTLP/JSON body to the receiver; signal is "traces" or "logs".

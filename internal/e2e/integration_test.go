@@ -164,7 +164,7 @@ func TestCollectorRejectsBadConfig(t *testing.T) {
 		})
 	}
 	cmd := exec.Command(bin, "validate", "--config="+filepath.Join(root, "examples", "demo", "config.yaml"))
-	cmd.Env = append(os.Environ(), "PRECOGX_ENDPOINT=http://127.0.0.1:1/api/v1", "PRECOGX_API_KEY=k", "OTLP_HTTP_PORT=4318", "HEALTH_PORT=13133")
+	cmd.Env = append(os.Environ(), "PRECOGX_ENDPOINT=http://127.0.0.1:1/api/v1", "PRECOGX_API_KEY=k", "OTLP_HTTP_PORT=4318", "HEALTH_PORT=13133", "WEBHOOK_PORT=8089")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the demo config is valid: %s", out)
 }
@@ -174,7 +174,7 @@ func TestPrintConfigRedactsKey(t *testing.T) {
 	root, err := RepoRoot()
 	require.NoError(t, err)
 	cmd := exec.Command(filepath.Join(root, "bin", "otelcol-precogx"), "print-config", "--config="+filepath.Join(root, "examples", "demo", "config.yaml"))
-	cmd.Env = append(os.Environ(), "PRECOGX_ENDPOINT=http://127.0.0.1:1/api/v1", "PRECOGX_API_KEY="+testAPIKey, "OTLP_HTTP_PORT=4318", "HEALTH_PORT=13133")
+	cmd.Env = append(os.Environ(), "PRECOGX_ENDPOINT=http://127.0.0.1:1/api/v1", "PRECOGX_API_KEY="+testAPIKey, "OTLP_HTTP_PORT=4318", "HEALTH_PORT=13133", "WEBHOOK_PORT=8089")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "api_key: '[REDACTED]'")
