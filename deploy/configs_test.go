@@ -2,8 +2,16 @@ package deploy
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -89,6 +97,7 @@ func startOnce(t *testing.T, bin, source string, base map[string]any) bool {
 		}
 		t.Fatalf("%v (exit: %v)\n--- collector log ---\n%s\n--- configuration ---\n%s", err, waitErr, logs(), text)
 	}
+	checkWebhooks(t, cfg)
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-exited:
@@ -129,9 +138,9 @@ func waitHealthy(port int, exited <-chan struct{}, timeout time.Duration) error 
 }
 
 // localize moves a configuration to this machine: every listening endpoint to
-// a free loopback port, every exporter endpoint to a closed loopback port,
-// file_storage to dir, the collector's own metrics to a free port. It returns
-// the health_check port.
+// a free loopback port, every server certificate to a test one in dir,
+// every exporter endpoint to a closed loopback port, file_storage to dir, the
+// collector's own metrics to a free port. It returns the health_check port.
 func localize(t *testing.T, cfg map[string]any, dir string) (map[string]any, int) {
 	t.Helper()
 	out := deepCopy(cfg).(map[string]any)
@@ -139,6 +148,9 @@ func localize(t *testing.T, cfg map[string]any, dir string) (map[string]any, int
 	listen = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
+			if tls, ok := x["tls"].(map[string]any); ok && tls["cert_file"] != nil {
+				tls["cert_file"], tls["key_file"] = testCertificate(t, dir)
+			}
 			for k, e := range x {
 				if s, ok := e.(string); ok && k == "endpoint" && !strings.Contains(s, "://") {
 					x[k] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -211,4 +223,38 @@ func urlPath(u string) string {
 		return rest[i:]
 	}
 	return ""
+}
+
+// testCertificate writes a self-signed certificate for 127.0.0.1 and its key
+// into dir and returns their paths.
+func testCertificate(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	for file, block := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile
 }

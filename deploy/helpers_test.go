@@ -153,8 +153,9 @@ func envRefs(text string) (required, optional []string) {
 // these tests. A configuration that reads another variable fails until one is
 // added here (and to the pods that run it).
 var testEnv = map[string]string{
-	"PRECOGX_API_KEY": "test",
-	"MY_POD_IP":       "127.0.0.1", // set by the Helm chart on its pods
+	"PRECOGX_API_KEY":       "test",
+	"PRECOGX_WEBHOOK_TOKEN": "test-webhook-token",
+	"MY_POD_IP":             "127.0.0.1", // set by the Helm chart on its pods
 }
 
 // collectorEnv is the environment for a collector run of cfgText.
