@@ -36,6 +36,7 @@ type recordingServer struct {
 	*devserver.Server
 	mu       sync.Mutex
 	paths    []string
+	arrivals []time.Time
 	headers  []http.Header
 	endpoint string
 }
@@ -51,6 +52,7 @@ func newDevserver(t *testing.T, opts devserver.Options) *recordingServer {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rs.mu.Lock()
 		rs.paths = append(rs.paths, r.URL.Path)
+		rs.arrivals = append(rs.arrivals, time.Now())
 		rs.headers = append(rs.headers, r.Header.Clone())
 		rs.mu.Unlock()
 		srv.ServeHTTP(w, r)

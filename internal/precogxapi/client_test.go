@@ -13,7 +13,9 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
@@ -123,4 +125,23 @@ func TestShutdownBoundsRunningRequests(t *testing.T) {
 	case <-time.After(DrainGrace + 3*time.Second):
 		t.Fatal("a running request held the shutdown")
 	}
+}
+
+// A request that has to wait for the client-side limit counts one throttle
+// wait; a cancelled wait gives its reservation back.
+func TestRateLimitWaits(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	tb, err := metadata.NewTelemetryBuilder(tel.NewTelemetrySettings())
+	require.NoError(t, err)
+	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
+	c := New(Settings{Limiter: lim}, tb, zap.NewNop())
+	require.NoError(t, c.waitRateLimit(context.Background()), "the burst")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, c.waitRateLimit(ctx), context.DeadlineExceeded, "an hour to the next token")
+	m, err := tel.GetMetric("otelcol_precogx_throttle_waits")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
+	assert.InDelta(t, 0, lim.Tokens(), 0.01, "the cancelled reservation was given back")
 }
