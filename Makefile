@@ -55,6 +55,7 @@ test-faults: build
 bench:
 	$(GO) test -run '^$$' -bench 'MapAndEncode|OTLPJSON' -benchtime 2s -count 3 .
 	$(GO) test -run '^$$' -bench 'AssemblyRelease' -benchtime 2s -count 3 ./internal/assembly/
+	$(GO) test -run '^$$' -bench 'Compression' -benchtime 1s -count 1 ./internal/precogxapi/
 	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 ./internal/assembly/
 
 # SPEC section 9 side by side: the built collector on one core with precogx,
