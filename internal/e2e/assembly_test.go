@@ -38,12 +38,17 @@ func (s *stack) postTraces(t *testing.T, td ptrace.Traces) {
 	require.NoError(t, s.col.PostOTLP(ctx, "traces", body))
 }
 
-// exactlyOnce waits for n interactions, then makes sure no more arrive.
+// exactlyOnce waits for n interactions, then makes sure no more arrive
+// within the assembly wait (2 s unless the stack set another).
 func (s *stack) exactlyOnce(t *testing.T, n int) []Stored {
 	t.Helper()
 	items, err := s.dev.WaitInteractions(n, 20*time.Second)
 	require.NoError(t, err)
-	time.Sleep(2500 * time.Millisecond) // longer than assembly.wait: anything late would show
+	wait := 2 * time.Second
+	if s.wait > 0 {
+		wait = s.wait
+	}
+	time.Sleep(wait + 500*time.Millisecond) // anything late would show
 	items, err = s.dev.Interactions()
 	require.NoError(t, err)
 	require.Len(t, items, n, "no duplicate and no partial interaction")
@@ -75,16 +80,26 @@ func TestAssemblyAcrossPipelines(t *testing.T) {
 		posts [][2]string // signal, file
 		want  string
 		gap   time.Duration // between the posts
+		wait  time.Duration // assembly.wait, when not the default
 	}{
-		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 0},
-		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json", 0},
-		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json", 0},
-		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "expected_a2.json", 0},
-		{"c logs 1.2 s after the spans", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 1200 * time.Millisecond},
+		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 0, 0},
+		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json", 0, 0},
+		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json", 0, 0},
+		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "expected_a2.json", 0, 0},
+		// the logs come after the grace after the root (500 ms), within the
+		// wait (a longer one than the default, so that a loaded machine
+		// cannot stretch the gap past it)
+		{"c logs 1.2 s after the spans", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 1200 * time.Millisecond, 6 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := startStack(t)
+			var s *stack
+			if tc.wait > 0 {
+				s = startStackWith(t, filepath.Join("testdata", "collector", "e2e.yaml"), []string{"ASSEMBLY_WAIT=" + tc.wait.String()})
+				s.wait = tc.wait
+			} else {
+				s = startStack(t)
+			}
 			for i, p := range tc.posts {
 				if i > 0 {
 					time.Sleep(tc.gap)

@@ -25,6 +25,7 @@ type stack struct {
 	// for scenarios that restart the collector
 	env       []string
 	restarted []*Collector
+	wait      time.Duration // assembly.wait when the config sets another than the default
 }
 
 // startStack starts the devserver and the built collector with
