@@ -1,8 +1,12 @@
 'use strict';
-// A small fake OpenAI-compatible server on loopback.
+// A small fake model server on loopback: OpenAI, and on the same port the
+// Anthropic Messages API (fake-anthropic.js) and the Bedrock Converse API
+// (fake-bedrock.js), with one ledger (GET/DELETE /_ledger).
 //
 //   POST /v1/chat/completions   plain + streaming (SSE, stream_options.include_usage)
 //   POST /v1/responses          plain + streaming (Responses API event sequence)
+//   POST /v1/messages           Anthropic Messages, plain + streaming (SSE)
+//   POST /model/{id}/converse, /model/{id}/converse-stream   Bedrock Converse (JSON, event stream)
 //
 // Behaviour (deterministic):
 //   - the last message/input item is a tool result      -> final text about the weather
@@ -17,12 +21,13 @@
 //              srv.url -> 'http://127.0.0.1:PORT', srv.baseURL -> 'http://127.0.0.1:PORT/v1'
 
 const http = require('node:http');
-const crypto = require('node:crypto');
+const http2 = require('node:http2');
+const net = require('node:net');
+const f = require('./lib/fake');
+const { handleMessages } = require('./fake-anthropic');
+const bedrock = require('./fake-bedrock');
 
-const WEATHER_ANSWER = 'The weather in Paris is rainy, 57°F.';
-const CAPITAL_ANSWER = 'The capital of France is Paris.';
-const GENERIC_ANSWER = 'I am a fake OpenAI model and this is a canned answer.';
-const TOOL_ARGUMENTS = '{"location":"Paris"}';
+const { WEATHER_ANSWER, CAPITAL_ANSWER, TOOL_ARGUMENTS, makeId, hexId, tokens, chunkText, contentToText, decide, sendJSON, sendSSE } = f;
 
 // Request model -> dated snapshot returned in responses.
 const MODEL_SNAPSHOTS = {
@@ -37,49 +42,6 @@ function datedModel(model) {
   if (MODEL_SNAPSHOTS[model]) return MODEL_SNAPSHOTS[model];
   if (/\d{4}-\d{2}-\d{2}$/.test(model)) return model;
   return `${model}-2024-07-18`;
-}
-
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-function makeId(seed, len) {
-  const bytes = crypto.createHash('sha256').update(seed).digest();
-  let out = '';
-  for (let i = 0; i < len; i++) out += ALNUM[bytes[i % bytes.length] % ALNUM.length];
-  return out;
-}
-function hexId(seed, len) {
-  return crypto.createHash('sha256').update(seed).digest('hex').slice(0, len);
-}
-
-// Rough, deterministic token estimate (~4 chars per token).
-function tokens(value) {
-  const s = typeof value === 'string' ? value : JSON.stringify(value ?? '');
-  return Math.max(1, Math.ceil(s.length / 4));
-}
-
-// Split text into small, word-sized chunks for streaming.
-function chunkText(text) {
-  return text.match(/\S+\s*/g) || [text];
-}
-
-function contentToText(content) {
-  if (content == null) return '';
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((p) => (typeof p === 'string' ? p : p.text ?? p.content ?? ''))
-      .join('');
-  }
-  return String(content);
-}
-
-// Decide what to answer. Returns {kind:'tool_call'} or {kind:'text', text}.
-function decide({ lastIsToolResult, toolsOffered, userText }) {
-  if (lastIsToolResult) return { kind: 'text', text: WEATHER_ANSWER };
-  const asksWeather = /weather/i.test(userText);
-  if (toolsOffered && asksWeather) return { kind: 'tool_call' };
-  if (/capital of france/i.test(userText)) return { kind: 'text', text: CAPITAL_ANSWER };
-  if (asksWeather) return { kind: 'text', text: WEATHER_ANSWER };
-  return { kind: 'text', text: GENERIC_ANSWER };
 }
 
 // ---------------------------------------------------------------------------
@@ -103,9 +65,8 @@ function handleChat(body, seq, res) {
   const model = datedModel(body.model);
   const fingerprint = `fp_${hexId('fingerprint', 10)}`;
   const promptTokens = tokens(messages) + (tools.length ? tokens(tools) : 0);
-  const completionTokens = d.kind === 'text' ? tokens(d.text) : tokens(`get_weather${TOOL_ARGUMENTS}`) + 6;
-  ledger.calls += 1;
-  ledger.tokens += promptTokens + completionTokens;
+  const completionTokens = f.answerTokens(d);
+  f.record(promptTokens, completionTokens);
   const usage = {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
@@ -152,7 +113,7 @@ function handleChat(body, seq, res) {
   const events = [];
   if (d.kind === 'tool_call') {
     events.push(chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: 'get_weather', arguments: '' } }], refusal: null }));
-    for (const part of ['{"', 'location', '":"', 'Paris', '"}']) {
+    for (const part of f.TOOL_ARGUMENT_PIECES) {
       events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }));
     }
   } else {
@@ -193,9 +154,8 @@ function handleResponses(body, seq, res) {
   const createdAt = 1750000000 + seq;
   const model = datedModel(body.model);
   const inputTokens = tokens(items) + (tools.length ? tokens(tools) : 0) + (body.instructions ? tokens(body.instructions) : 0);
-  const outputTokens = d.kind === 'text' ? tokens(d.text) : tokens(`get_weather${TOOL_ARGUMENTS}`) + 6;
-  ledger.calls += 1;
-  ledger.tokens += inputTokens + outputTokens;
+  const outputTokens = f.answerTokens(d);
+  f.record(inputTokens, outputTokens);
   const usage = {
     input_tokens: inputTokens,
     input_tokens_details: { cached_tokens: 0 },
@@ -257,7 +217,7 @@ function handleResponses(body, seq, res) {
   ev('response.in_progress', { response: response('in_progress', [], false) });
   if (d.kind === 'tool_call') {
     ev('response.output_item.added', { output_index: 0, item: { ...outputItem, status: 'in_progress', arguments: '' } });
-    for (const part of ['{"', 'location', '":"', 'Paris', '"}']) {
+    for (const part of f.TOOL_ARGUMENT_PIECES) {
       ev('response.function_call_arguments.delta', { item_id: fcId, output_index: 0, delta: part, obfuscation: 'x' });
     }
     ev('response.function_call_arguments.done', { item_id: fcId, output_index: 0, arguments: TOOL_ARGUMENTS });
@@ -277,58 +237,60 @@ function handleResponses(body, seq, res) {
 }
 
 // ---------------------------------------------------------------------------
-// HTTP plumbing
+// HTTP: every fake API on one port, one ledger
 // ---------------------------------------------------------------------------
 
-function sendJSON(res, status, obj) {
-  const body = JSON.stringify(obj);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-request-id': `req_${hexId(body, 32)}`,
-    'openai-processing-ms': '42',
-  });
-  res.end(body);
-}
+// HTTP/1.1 and cleartext HTTP/2 (prior knowledge, as the AWS SDK's Bedrock
+// client speaks it) on one port: the first bytes of a connection tell which.
+const H2_PREFACE = 'PRI * HTTP/2.0';
 
-// Writes SSE events with a tiny delay between them so streaming timings are non-zero.
-function sendSSE(res, events, doneMarker) {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': `req_${hexId(JSON.stringify(events[0] || {}), 32)}`,
-  });
-  let i = 0;
-  const next = () => {
-    if (i < events.length) {
-      const e = events[i++];
-      res.write((e.event ? `event: ${e.event}\n` : '') + `data: ${JSON.stringify(e.data)}\n\n`);
-      setTimeout(next, 2);
-    } else {
-      if (doneMarker) res.write('data: [DONE]\n\n');
-      res.end();
-    }
-  };
-  next();
-}
-
-// What the server answered, so a test can compare the usage an instrumentation
-// recorded with the usage that was served: GET /_ledger, DELETE /_ledger.
-const ledger = { calls: 0, tokens: 0 };
-
+// HTTP/2 sessions read the socket natively, so an HTTP/2 connection is piped
+// to an internal HTTP/2 listener (port 0) instead of being handed over.
 function createServer() {
+  const handler = createHandler();
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer({}, handler);
+  const sockets = new Set();
+  const track = (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  const server = net.createServer((socket) => {
+    track(socket);
+    socket.once('data', (first) => {
+      if (first.toString('latin1', 0, H2_PREFACE.length) !== H2_PREFACE) {
+        socket.pause();
+        socket.unshift(first);
+        h1.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      const up = net.connect(h2.address().port, '127.0.0.1');
+      track(up);
+      up.write(first);
+      socket.pipe(up).pipe(socket);
+    });
+  });
+  h2.listen(0, '127.0.0.1');
+  server.on('close', () => h2.close());
+  server.closeAllConnections = () => sockets.forEach((s) => s.destroy());
+  return server;
+}
+
+function createHandler() {
   let seq = 0;
-  return http.createServer((req, res) => {
+  return (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url || '').split('?')[0].replace(/\/+$/, '');
       if (path === '/_ledger') {
-        if (req.method === 'DELETE') Object.assign(ledger, { calls: 0, tokens: 0 });
-        return sendJSON(res, 200, ledger);
+        if (req.method === 'DELETE') Object.assign(f.ledger, { calls: 0, tokens: 0 });
+        return sendJSON(res, 200, f.ledger);
       }
-      if (req.method !== 'POST' || !['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses'].includes(path)) {
+      const known = ['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses', '/v1/messages'].includes(path) || path.startsWith('/model/');
+      if (req.method !== 'POST' || !known) {
         return sendJSON(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
       }
       let body;
@@ -343,12 +305,14 @@ function createServer() {
       }
       try {
         if (path.endsWith('/chat/completions')) return handleChat(body, seq, res);
+        if (path === '/v1/messages') return handleMessages(body, seq, res);
+        if (bedrock.route(path, body, seq, res)) return undefined;
         return handleResponses(body, seq, res);
       } catch (e) {
         return sendJSON(res, 500, { error: { message: String(e && e.stack || e), type: 'server_error', param: null, code: null } });
       }
     });
-  });
+  };
 }
 
 /**

@@ -19,6 +19,8 @@ if (NODE_MAJOR < 22 && !process.env.CLIENTS_ALLOW_OLD_NODE) {
 const USER_ID = 'user-42';
 const AGENT_NAME = 'weather-agent';
 const MODEL = process.env.CLIENTS_MODEL || 'gpt-4o-mini';
+const ANTHROPIC_MODEL = 'claude-haiku-4-5';
+const BEDROCK_MODEL = 'anthropic.claude-haiku-4-5-20251001-v1:0';
 const CHAT_QUESTION = 'What is the capital of France?';
 const WEATHER_QUESTION = "What's the weather in Paris?";
 const SYSTEM_PROMPT = 'You are a helpful weather assistant. Use the get_weather tool to answer weather questions.';
@@ -31,16 +33,19 @@ function otlpEndpoint() {
 }
 
 /**
- * Returns {baseURL, close}. Uses OPENAI_BASE_URL (OpenAI SDK convention, i.e.
- * including /v1) when set, else starts the fake server in-process.
+ * Returns {baseURL, url, close}: the OpenAI base URL (with /v1) and the server
+ * root, where the fake Anthropic and Bedrock APIs are too. Uses
+ * OPENAI_BASE_URL (OpenAI SDK convention, i.e. including /v1) when set, else
+ * starts the fake server in-process.
  */
 async function openaiServer() {
   if (process.env.OPENAI_BASE_URL) {
-    return { baseURL: process.env.OPENAI_BASE_URL.replace(/\/+$/, ''), close: async () => {} };
+    const baseURL = process.env.OPENAI_BASE_URL.replace(/\/+$/, '');
+    return { baseURL, url: baseURL.replace(/\/v1$/, ''), close: async () => {} };
   }
   const { start } = require(path.join(__dirname, '..', 'fake-openai.js'));
   const srv = await start({ port: 0, quiet: true });
-  return { baseURL: srv.baseURL, close: srv.close };
+  return { baseURL: srv.baseURL, url: srv.url, close: srv.close };
 }
 
 const API_KEY = process.env.OPENAI_API_KEY || 'sk-fake-key-for-tests';
@@ -155,6 +160,8 @@ module.exports = {
   USER_ID,
   AGENT_NAME,
   MODEL,
+  ANTHROPIC_MODEL,
+  BEDROCK_MODEL,
   CHAT_QUESTION,
   WEATHER_QUESTION,
   SYSTEM_PROMPT,

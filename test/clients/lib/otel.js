@@ -19,7 +19,9 @@ const { LoggerProvider, SimpleLogRecordProcessor, BatchLogRecordProcessor } = re
 const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
 const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http');
-const { CheckedExporter, otlpEndpoint } = require('./common');
+const c = require('./common');
+
+const { CheckedExporter, otlpEndpoint } = c;
 
 /**
  * Creates and globally registers the tracer (and optionally logger) provider.
@@ -65,7 +67,57 @@ function setupOtel({ serviceName, logs = false, resourceAttributes = {} }) {
     if (logExporter) logExporter.check({ required: logsRequired });
   }
 
-  return { api, tracerProvider, loggerProvider, tracer: tracerProvider.getTracer(serviceName), flush, shutdown };
+  const tracer = tracerProvider.getTracer(serviceName);
+  return { api, tracerProvider, loggerProvider, tracer, flush, shutdown, ...appSpans(tracer) };
+}
+
+/**
+ * The spans an application adds itself around a model SDK that traces only
+ * its calls: an `invoke_agent` root per turn (with user.id / session.id) and
+ * an `execute_tool` span per tool run, per the GenAI semconv.
+ */
+function appSpans(tracer) {
+  const { SpanKind, SpanStatusCode, ROOT_CONTEXT } = api;
+  async function inSpan(span, fn) {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.recordException(err);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(err.message) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+  /** Root span of one user turn. */
+  function invokeAgent(spec, provider, model, fn) {
+    const attributes = {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': c.AGENT_NAME,
+      'gen_ai.provider.name': provider,
+      'gen_ai.request.model': model,
+      'user.id': c.USER_ID,
+      'session.id': spec.sessionId,
+    };
+    return tracer.startActiveSpan(`invoke_agent ${c.AGENT_NAME}`, { kind: SpanKind.INTERNAL, attributes }, ROOT_CONTEXT, (span) => inSpan(span, fn));
+  }
+  /** Tool execution span; returns the result as a JSON string. */
+  function executeTool(name, callId, args) {
+    const attributes = {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': name,
+      'gen_ai.tool.type': 'function',
+      'gen_ai.tool.description': c.WEATHER_TOOL_DESCRIPTION,
+      'gen_ai.tool.call.id': callId,
+      'gen_ai.tool.call.arguments': JSON.stringify(args),
+    };
+    return tracer.startActiveSpan(`execute_tool ${name}`, { kind: SpanKind.INTERNAL, attributes }, (span) => inSpan(span, async () => {
+      const result = JSON.stringify(c.getWeather(args));
+      span.setAttribute('gen_ai.tool.call.result', result);
+      return result;
+    }));
+  }
+  return { invokeAgent, executeTool };
 }
 
 module.exports = { setupOtel };
