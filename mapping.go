@@ -208,8 +208,8 @@ func (sd *spanData) fillFrom(es *spanData, content bool) {
 	if !sd.maxTokens.OK {
 		sd.maxTokens = es.maxTokens
 	}
-	if u := &sd.usage[usageGenAI]; !u.in.OK && !u.out.OK && !u.total.OK {
-		*u = es.usage[usageGenAI]
+	if _, ok := sd.tokens(); !ok {
+		sd.usage = es.usage
 	}
 	if !sd.finishReasonsVal.ok {
 		sd.finishReasonsVal = es.finishReasonsVal
@@ -242,6 +242,7 @@ const (
 	srcOpenInfVal  = "openinference input/output.value"
 	srcVercel      = "vercel ai.*"
 	srcTraceloop   = "traceloop entity input/output"
+	srcMastra      = "mastra agent_run input/output"
 )
 
 // llmContent is the parsed content of one llm span. The input is parsed only
@@ -727,6 +728,12 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	if len(llms) == 0 {
 		return interaction{}, false
 	}
+	llms, inner := b.nestedLLMs(llms)
+	for k, i := range inner {
+		for _, j := range i {
+			b.spans[llms[k]].fillFrom(&b.spans[j], false)
+		}
+	}
 	ix := interaction{traceID: b.spans[root].traceID}
 	for _, i := range members {
 		used[i] = true
@@ -744,6 +751,9 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	contents := make([]llmContent, len(llms))
 	for k, i := range llms {
 		contents[k] = b.content(&b.spans[i], k == 0)
+	}
+	for k := range inner {
+		b.fillContent(&contents[k], inner[k], k == 0)
 	}
 
 	// identities and context: spans in order (root first), then the resource
@@ -870,6 +880,114 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	return ix, true
 }
 
+// nestedLLMs sets apart the llm spans below another llm span (rule 8): an
+// SDK tracing its own call under an instrumentation's span is the same model
+// call. It returns the outermost llm spans and, when any is nested, the
+// spans nested in each of them (nil otherwise).
+func (b *batch) nestedLLMs(llms []int) ([]int, [][]int) {
+	if len(llms) < 2 {
+		return llms, nil
+	}
+	var outerOf []int // per llm: the outermost llm span above it, or -1
+	for k, i := range llms {
+		o := b.outerLLM(i)
+		if o < 0 {
+			continue
+		}
+		if outerOf == nil {
+			outerOf = make([]int, len(llms))
+			for x := range outerOf {
+				outerOf[x] = -1
+			}
+		}
+		outerOf[k] = o
+	}
+	// A streamed call's SDK span may share the instrumentation span's parent
+	// instead of sitting below it: siblings whose times overlap and that
+	// speak different conventions are one call too (llms are by start time).
+	for k, i := range llms {
+		if outerOf != nil && outerOf[k] >= 0 || k > maxSiblingScan {
+			continue
+		}
+		for k2, j := range llms[:k] {
+			if (outerOf == nil || outerOf[k2] < 0) && b.sameCall(j, i) {
+				if outerOf == nil {
+					outerOf = make([]int, len(llms))
+					for x := range outerOf {
+						outerOf[x] = -1
+					}
+				}
+				outerOf[k] = j
+				break
+			}
+		}
+	}
+	if outerOf == nil {
+		return llms, nil
+	}
+	outer := make([]int, 0, len(llms))
+	for k, i := range llms {
+		if outerOf[k] < 0 {
+			outer = append(outer, i)
+		}
+	}
+	inner := make([][]int, len(outer))
+	for k, i := range llms {
+		if pos := slices.Index(outer, outerOf[k]); outerOf[k] >= 0 && pos >= 0 {
+			inner[pos] = append(inner[pos], i)
+		}
+	}
+	return outer, inner
+}
+
+// maxSiblingScan bounds the pairwise sibling comparison of nestedLLMs.
+const maxSiblingScan = 64
+
+// sameCall tells whether llm span b, starting no earlier than a, is a's model
+// call traced again by another library: same parent, overlapping times,
+// different conventions.
+func (b *batch) sameCall(a, c int) bool {
+	x, y := &b.spans[a], &b.spans[c]
+	return x.parentID == y.parentID && x.conv != y.conv && y.start >= x.start && y.start < x.end
+}
+
+// outerLLM is the outermost llm span above span i, or -1.
+func (b *batch) outerLLM(i int) int {
+	top := -1
+	sd := &b.spans[i]
+	for depth := 0; depth < 512 && !sd.parentID.IsEmpty(); depth++ {
+		p, ok := b.bySpan[spanKey{sd.traceID, sd.parentID}]
+		if !ok || p == i {
+			break
+		}
+		sd = &b.spans[p]
+		if sd.role == roleLLM {
+			top = p
+		}
+	}
+	return top
+}
+
+// fillContent lets nested llm spans fill what an outer call's content lacks.
+func (b *batch) fillContent(c *llmContent, nested []int, withInput bool) {
+	for _, i := range nested {
+		needIn := withInput && len(c.input) == 0
+		if len(c.output) > 0 && !needIn && len(c.toolDefs) > 0 {
+			return
+		}
+		n := b.content(&b.spans[i], needIn)
+		if len(c.output) == 0 {
+			c.output, c.outSrc = n.output, n.outSrc
+		}
+		if needIn {
+			c.input, c.inSrc, c.system = n.input, n.inSrc, n.system
+		}
+		if len(c.toolDefs) == 0 {
+			c.toolDefs = n.toolDefs
+		}
+	}
+}
+
 // agentID resolves agentId by SPEC section 4 rule 3.
 func (b *batch) agentID(members, agents []int, res *resourceData) string {
 	if b.m.cfg.AgentID != "" {
@@ -989,7 +1107,17 @@ func (sd *spanData) requestModelOf() string {
 }
 
 func (sd *spanData) providerOf() string {
-	return firstNonEmpty(sd.provider, sd.system, sd.llmProvider, sd.llmSystem, sd.aiProvider)
+	if p := firstNonEmpty(sd.provider, sd.system, sd.llmProvider, sd.llmSystem, sd.aiProvider); p != "" || sd.oiMetadata == "" {
+		return p
+	}
+	// LangChain's own metadata, as OpenInference's LangChain instrumentation records it
+	var md struct {
+		Provider string `json:"ls_provider"`
+	}
+	if json.Unmarshal([]byte(sd.oiMetadata), &md) == nil {
+		return md.Provider
+	}
+	return ""
 }
 
 var providerAliases = map[string]string{
@@ -1173,6 +1301,9 @@ func (b *batch) agentIO(sd *spanData) (in, out, src string) {
 	if sd.entityInput != "" || sd.entityOutput != "" {
 		return unwrapEntityText(sd.entityInput), unwrapEntityText(sd.entityOutput), srcTraceloop
 	}
+	if sd.mastraInput != "" || sd.mastraOutput != "" {
+		return valueText(sd.mastraInput, false), valueText(sd.mastraOutput, true), srcMastra
+	}
 	return "", "", ""
 }
 
@@ -1201,6 +1332,7 @@ type valueShape struct {
 	Messages   json.RawMessage `json:"messages"`
 	Input      json.RawMessage `json:"input"`
 	OutputText string          `json:"output_text"`
+	Text       string          `json:"text"` // Mastra's agent run output
 	Choices    []struct {
 		Message struct {
 			Content string `json:"content"`
@@ -1247,8 +1379,8 @@ func valueText(s string, output bool) string {
 			break
 		}
 		if output {
-			if v.OutputText != "" {
-				return v.OutputText
+			if x := firstNonEmpty(v.OutputText, v.Text); x != "" {
+				return x
 			}
 			for _, c := range v.Choices {
 				if x := firstNonEmpty(c.Message.Content, c.Text); x != "" {
@@ -1346,10 +1478,10 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 	}
 	out := make([]toolCall, 0, len(tools))
 	matched := make([]bool, len(tools))
-	for _, i := range tools {
+	callIDs := make([]string, len(tools))
+	for t, i := range tools {
 		sd := &b.spans[i]
-		name := firstNonEmpty(sd.toolName, sd.entityName, strings.TrimPrefix(sd.name, "execute_tool "))
-		tc := toolCall{Name: name, Description: firstNonEmpty(sd.toolDesc, defs[name]), Success: !sd.error}
+		tc := toolCall{Success: !sd.error}
 		switch {
 		case sd.toolArgs.ok:
 			tc.Input = jsonFromValue(sd.toolArgs.v)
@@ -1357,6 +1489,8 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 			tc.Input = unwrapEntity(sd.entityInput)
 		case sd.inputValue != "":
 			tc.Input = jsonFromText(sd.inputValue)
+		default:
+			tc.Input = jsonFromText(toolEventText(sd, evTool, "content"))
 		}
 		switch {
 		case sd.toolResult.ok:
@@ -1365,7 +1499,19 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 			tc.Output = unwrapEntity(sd.entityOutput)
 		case sd.outputValue != "":
 			tc.Output = jsonFromText(sd.outputValue)
+		default:
+			tc.Output = jsonFromText(toolEventText(sd, evChoice, "message"))
 		}
+		tc.Output = blockValue(tc.Output)
+		// a LangChain tool returns its serialized ToolMessage, which names
+		// the tool and the call
+		lc, isLC := langChainToolMessage(tc.Output)
+		if isLC {
+			tc.Output = lc.content
+		}
+		tc.Name = firstNonEmpty(sd.toolName, lc.name, sd.entityName, strings.TrimPrefix(sd.name, "execute_tool "))
+		tc.Description = firstNonEmpty(sd.toolDesc, defs[tc.Name])
+		callIDs[t] = firstNonEmpty(sd.toolCallID, lc.callID)
 		if sd.end >= sd.start && sd.end != 0 {
 			tc.ExecutionMS = someInt(int64((sd.end - sd.start) / 1e6))
 		}
@@ -1418,8 +1564,8 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 	for _, p := range requested {
 		found := false
 		if p.id != "" {
-			for t, i := range tools {
-				if !matched[t] && b.spans[i].toolCallID == p.id {
+			for t := range tools {
+				if !matched[t] && callIDs[t] == p.id {
 					matched[t], found = true, true
 					fillInput(&out[t], p)
 					break
@@ -1471,10 +1617,64 @@ func (b *batch) toolResults(contents []llmContent) map[string]rawJSON {
 	return results
 }
 
+// fillInput gives a tool span the arguments of its requested call when the
+// span has none, or only text whose argument names are lost (rule 11).
 func fillInput(tc *toolCall, p part) {
-	if len(tc.Input) == 0 {
+	if len(p.args) > 0 && (len(tc.Input) == 0 || (tc.Input[0] != '{' && tc.Input[0] != '[')) {
 		tc.Input = p.args
 	}
+}
+
+// toolEventText reads a tool span's input or output from its events, where
+// Strands keeps them (gen_ai.tool.message content, gen_ai.choice message).
+func toolEventText(sd *spanData, name, key string) string {
+	for i := range sd.events {
+		if sd.events[i].name == name {
+			if s := eventString(&sd.events[i], key); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+type lcToolMessage struct {
+	content      rawJSON
+	name, callID string
+}
+
+// langChainToolMessage reads a LangChain serialized ToolMessage
+// ({"lc":1,"type":"constructor","id":[...,"ToolMessage"],"kwargs":{...}},
+// also wrapped as {"output":...}), as LangChain instrumentations record a
+// tool's output.
+func langChainToolMessage(r rawJSON) (lcToolMessage, bool) {
+	if len(r) == 0 || r[0] != '{' || !bytes.Contains(r, []byte(`"ToolMessage"`)) {
+		return lcToolMessage{}, false
+	}
+	type msg struct {
+		LC     int      `json:"lc"`
+		ID     []string `json:"id"`
+		Kwargs struct {
+			Content    json.RawMessage `json:"content"`
+			ToolCallID string          `json:"tool_call_id"`
+			Name       string          `json:"name"`
+		} `json:"kwargs"`
+	}
+	var w struct {
+		msg
+		Output *msg `json:"output"`
+	}
+	if json.Unmarshal(r, &w) != nil {
+		return lcToolMessage{}, false
+	}
+	m := &w.msg
+	if w.Output != nil {
+		m = w.Output
+	}
+	if m.LC == 0 || len(m.ID) == 0 || m.ID[len(m.ID)-1] != "ToolMessage" {
+		return lcToolMessage{}, false
+	}
+	return lcToolMessage{content: blockValue(jsonFromRaw(m.Kwargs.Content)), name: m.Kwargs.Name, callID: m.Kwargs.ToolCallID}, true
 }
 
 func truncateUTF8(s string, n int) string {

@@ -106,13 +106,13 @@ func (m *message) normalize() {
 	if m.hasText {
 		if m.role == "tool" || m.toolCallID != "" {
 			m.parts = append(m.parts, part{kind: partToolResult, id: m.toolCallID, args: jsonFromText(m.text)})
-		} else if ps, ok := partsFromJSONText(m.text); ok {
-			m.parts = append(m.parts, ps...)
 		} else {
-			m.parts = append(m.parts, part{kind: partText, text: m.text})
+			m.parts = appendTextOrBlocks(m.parts, m.text)
 		}
 	}
-	m.parts = append(m.parts, m.contents...)
+	for _, p := range m.contents {
+		m.parts = appendPart(m.parts, p)
+	}
 	m.parts = append(m.parts, m.calls...)
 	m.contents, m.calls = nil, nil
 }

@@ -92,7 +92,11 @@ func readMessage(it *jsoniter.Iterator, role string) message {
 				}
 				return it.Error == nil
 			})
-		case "message": // gen_ai.choice: {"index","finish_reason","message":{...}}
+		case "message": // gen_ai.choice: {"index","finish_reason","message":{...} or "text"}
+			if it.WhatIsNext() == jsoniter.StringValue {
+				m.parts = appendTextOrBlocks(m.parts, it.ReadString())
+				break
+			}
 			if it.WhatIsNext() != jsoniter.ObjectValue {
 				it.Skip()
 				break
@@ -113,10 +117,12 @@ func readMessage(it *jsoniter.Iterator, role string) message {
 		case contentKind == jsoniter.StringValue:
 			var s string
 			if json.Unmarshal(content, &s) == nil && s != "" {
-				m.parts = append(m.parts, part{kind: partText, text: s})
+				m.parts = appendTextOrBlocks(m.parts, s)
 			}
 		case contentKind == jsoniter.ArrayValue:
-			m.parts = append(m.parts, parsePartList(content)...)
+			for _, p := range parsePartList(content) {
+				m.parts = appendPart(m.parts, p)
+			}
 		}
 	}
 	m.parts = append(m.parts, m.calls...)
@@ -136,7 +142,7 @@ func readParts(it *jsoniter.Iterator, dst []part) []part {
 			return it.Error == nil
 		}
 		if p, ok := readPart(it); ok {
-			dst = append(dst, p)
+			dst = appendPart(dst, p)
 		}
 		return it.Error == nil
 	})
@@ -149,69 +155,164 @@ func parsePartList(data []byte) []part {
 	return readParts(it, nil)
 }
 
-// readPart reads one content part of any convention: semconv parts,
-// OpenAI-style content items, AI SDK tool-call and tool-result parts.
-func readPart(it *jsoniter.Iterator) (part, bool) {
-	var typ, text, id, callID, name string
-	var content, args, result []byte
-	var contentIsString bool
+// partFields are the fields of one content part of any convention.
+type partFields struct {
+	typ, text, id, callID, name string
+	content, args, result, json []byte
+	contentIsString             bool
+}
+
+func (pf *partFields) read(it *jsoniter.Iterator) {
 	it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
 		switch field {
 		case "type":
-			typ = readString(it)
+			pf.typ = readString(it)
 		case "text":
-			text = readString(it)
+			pf.text = readString(it)
 		case "content":
 			if it.WhatIsNext() == jsoniter.StringValue {
-				contentIsString = true
-				text = firstNonEmpty(text, it.ReadString())
+				pf.contentIsString = true
+				pf.text = firstNonEmpty(pf.text, it.ReadString())
 			} else {
-				content = it.SkipAndReturnBytes()
+				pf.content = it.SkipAndReturnBytes()
 			}
-		case "id", "toolCallId":
-			id = firstNonEmpty(id, readString(it))
+		case "id", "toolCallId", "toolUseId", "tool_use_id":
+			pf.id = firstNonEmpty(pf.id, readString(it))
 		case "call_id":
-			callID = readString(it)
+			pf.callID = readString(it)
 		case "name", "toolName":
-			name = firstNonEmpty(name, readString(it))
+			pf.name = firstNonEmpty(pf.name, readString(it))
 		case "arguments", "input", "args":
-			if args == nil {
-				args = it.SkipAndReturnBytes()
+			if pf.args == nil {
+				pf.args = it.SkipAndReturnBytes()
 			} else {
 				it.Skip()
 			}
 		case "response", "result", "output":
-			if result == nil {
-				result = it.SkipAndReturnBytes()
+			if pf.result == nil {
+				pf.result = it.SkipAndReturnBytes()
 			} else {
 				it.Skip()
 			}
+		case "json": // Bedrock Converse / Strands {"json": value} block
+			pf.json = it.SkipAndReturnBytes()
+		case "toolUse", "toolResult": // Bedrock Converse / Strands wrappers
+			if it.WhatIsNext() != jsoniter.ObjectValue {
+				it.Skip()
+				break
+			}
+			pf.read(it)
+			pf.typ = field
 		default:
 			it.Skip()
 		}
 		return it.Error == nil
 	})
+}
+
+// readPart reads one content part of any convention: semconv parts,
+// OpenAI-style content items, AI SDK tool-call and tool-result parts, and
+// the content blocks of Anthropic, Bedrock Converse and Strands (rule 10).
+func readPart(it *jsoniter.Iterator) (part, bool) {
+	var pf partFields
+	pf.read(it)
 	// call_id is the id tool results refer to when an item id is also given
-	id = firstNonEmpty(callID, id)
-	switch typ {
+	id := firstNonEmpty(pf.callID, pf.id)
+	switch pf.typ {
 	case "text", "input_text", "output_text", "":
-		if text == "" && !contentIsString && len(content) > 0 {
-			text = string(content)
+		text := pf.text
+		if text == "" && !pf.contentIsString && len(pf.content) > 0 {
+			text = string(pf.content)
+		}
+		if text == "" && len(pf.json) > 0 {
+			text = string(pf.json)
 		}
 		return part{kind: partText, text: text}, text != ""
-	case "tool_call", "tool-call", "function_call":
-		return part{kind: partToolCall, id: id, name: name, args: jsonFromRaw(args)}, true
-	case "tool_call_response", "tool-result", "function_call_output":
+	case "tool_call", "tool-call", "function_call", "tool_use", "toolUse":
+		return part{kind: partToolCall, id: id, name: pf.name, args: jsonFromRaw(pf.args)}, true
+	case "tool_call_response", "tool-result", "function_call_output", "tool_result", "toolResult":
+		result := pf.result
 		if result == nil {
-			if contentIsString {
-				result = appendString(nil, text)
+			if pf.contentIsString {
+				result = appendString(nil, pf.text)
 			} else {
-				result = content
+				result = pf.content
 			}
 		}
-		return part{kind: partToolResult, id: id, name: name, args: unwrapTyped(jsonFromRaw(result))}, true
+		return part{kind: partToolResult, id: id, name: pf.name, args: blockValue(unwrapTyped(jsonFromRaw(result)))}, true
 	}
 	return part{}, false
+}
+
+// blockValue reads a tool result given as a list of content blocks
+// ([{"type":"text","text":...}] or [{"json":...}]) as its value: the JSON
+// block, else the text (as JSON when it is JSON). Other values stay as they are.
+func blockValue(r rawJSON) rawJSON {
+	if len(r) < 2 || r[0] != '[' {
+		return r
+	}
+	it := iterCfg.BorrowIterator(r)
+	defer iterCfg.ReturnIterator(it)
+	var text string
+	var value []byte
+	blocks := 0
+	ok := true
+	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+		if it.WhatIsNext() != jsoniter.ObjectValue {
+			ok = false
+			it.Skip()
+			return it.Error == nil
+		}
+		var pf partFields
+		pf.read(it)
+		blocks++
+		switch {
+		case len(pf.json) > 0 && value == nil:
+			value = pf.json
+		case (pf.typ == "text" || pf.typ == "") && pf.text != "":
+			text += pf.text
+		default:
+			ok = false
+		}
+		return it.Error == nil
+	})
+	switch {
+	case !ok || it.Error != nil || blocks == 0:
+		return r
+	case value != nil && text == "":
+		return jsonFromRaw(value)
+	case value == nil && text != "":
+		return jsonFromText(text)
+	}
+	return r
+}
+
+// appendTextOrBlocks adds text that may itself be a JSON list of content
+// blocks (Strands, Bedrock Converse) as the blocks' parts, else as text.
+func appendTextOrBlocks(dst []part, s string) []part {
+	if ps, ok := partsFromJSONText(s); ok {
+		for _, p := range ps {
+			dst = appendPart(dst, p)
+		}
+		return dst
+	}
+	return appendPart(dst, part{kind: partText, text: s})
+}
+
+// appendPart adds p, except a text part repeating a text the message has
+// already (rule 8: content sent twice in one message is used once).
+func appendPart(dst []part, p part) []part {
+	if p.kind == partText {
+		if p.text == "" {
+			return dst
+		}
+		for i := range dst {
+			if dst[i].kind == partText && dst[i].text == p.text {
+				return dst
+			}
+		}
+	}
+	return append(dst, p)
 }
 
 // readToolCall reads an OpenAI-style {"id","function":{"name","arguments"}}

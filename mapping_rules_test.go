@@ -605,3 +605,220 @@ func TestFallbackSources(t *testing.T) {
 		assert.Equal(t, []any{"vercel ai.*"}, meta(ix)["content_source"])
 	})
 }
+
+// oiLLM is an OpenInference LLM span with flattened messages.
+func oiLLM(id, parent string, start, end int64, attrs map[string]any) tSpan {
+	a := map[string]any{"openinference.span.kind": "LLM", "llm.provider": "anthropic", "llm.model_name": "claude-x"}
+	for k, v := range attrs {
+		a[k] = v
+	}
+	return tSpan{id: id, parent: parent, name: "Anthropic Messages", start: start, end: end, attrs: a}
+}
+
+// sdkChat is a model SDK's own chat span (semconv, no content by default).
+func sdkChat(id, parent string, start, end int64, respID string, in, out int) tSpan {
+	return tSpan{id: id, parent: parent, name: "anthropic.messages.create", start: start, end: end, attrs: map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-x",
+		"gen_ai.response.id": respID, "gen_ai.usage.input_tokens": in, "gen_ai.usage.output_tokens": out,
+	}}
+}
+
+func TestRule8SameCallTracedTwice(t *testing.T) {
+	chain := tSpan{id: "root", name: "turn", end: 100, attrs: map[string]any{"openinference.span.kind": "CHAIN"}}
+	question := map[string]any{
+		"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "q",
+		"llm.output_messages.0.message.role": "assistant", "llm.output_messages.0.message.content": "a",
+		"llm.token_count.prompt": 10, "llm.token_count.completion": 5,
+	}
+	t.Run("an SDK span below the instrumentation's span is the same call", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chain,
+			oiLLM("oi", "root", 1, 50, question), sdkChat("sdk", "oi", 2, 49, "msg_1", 10, 5)))
+		assert.Equal(t, float64(1), meta(ix)["llm_call_count"])
+		assert.Equal(t, float64(15), meta(ix)["tokens_used"], "usage counts once")
+		assert.Equal(t, "q", ix["prompt"])
+		assert.Equal(t, "a", ix["response"])
+		assert.Equal(t, []any{"msg_1"}, meta(ix)["response_ids"], "the nested span fills what the outer lacks")
+	})
+	t.Run("the nested span's content fills an outer span without content", func(t *testing.T) {
+		sdk := sdkChat("sdk", "oi", 2, 49, "msg_1", 10, 5)
+		sdk.attrs["gen_ai.input.messages"] = userHi
+		sdk.attrs["gen_ai.output.messages"] = answerOK
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chain,
+			oiLLM("oi", "root", 1, 50, map[string]any{"llm.token_count.prompt": 10, "llm.token_count.completion": 5}), sdk))
+		assert.Equal(t, "hi", ix["prompt"])
+		assert.Equal(t, "ok", ix["response"])
+		assert.Equal(t, float64(15), meta(ix)["tokens_used"])
+	})
+	t.Run("a streamed call's SDK span beside the instrumentation's span", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chain,
+			oiLLM("oi", "root", 1, 50, question), sdkChat("sdk", "root", 1, 51, "msg_1", 10, 5)))
+		assert.Equal(t, float64(1), meta(ix)["llm_call_count"])
+		assert.Equal(t, float64(15), meta(ix)["tokens_used"])
+	})
+	t.Run("concurrent calls of one library stay two calls", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chain,
+			sdkChat("c1", "root", 1, 50, "msg_1", 10, 5), sdkChat("c2", "root", 2, 40, "msg_2", 20, 5)))
+		assert.Equal(t, float64(2), meta(ix)["llm_call_count"])
+		assert.Equal(t, float64(40), meta(ix)["tokens_used"])
+	})
+	t.Run("content and the same text in contents are used once (openai-agents with OpenInference)", func(t *testing.T) {
+		// the shape of Python openai-agents + openinference-instrumentation-openai-agents
+		llm := tSpan{id: "llm", parent: "root", name: "response", start: 1, end: 50, attrs: map[string]any{
+			"openinference.span.kind":                                       "LLM",
+			"llm.provider":                                                  "openai",
+			"llm.input_messages.0.message.role":                             "user",
+			"llm.input_messages.0.message.content":                          "What's the weather in Paris?",
+			"llm.output_messages.0.message.role":                            "assistant",
+			"llm.output_messages.0.message.content":                         "It is rainy.",
+			"llm.output_messages.0.message.contents.0.message_content.type": "text",
+			"llm.output_messages.0.message.contents.0.message_content.text": "It is rainy.",
+		}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chain, llm))
+		assert.Equal(t, "It is rainy.", ix["response"])
+		parts := []any{map[string]any{"type": "text", "content": "same"}, map[string]any{"type": "text", "content": "same"}, map[string]any{"type": "text", "content": "other"}}
+		sc := chatSpan("llm", "", 0, 5, userHi, "")
+		sc.attrs["gen_ai.output.messages"] = []any{map[string]any{"role": "assistant", "parts": parts}}
+		ix, _ = mapOne(t, defaultMapper(), makeTraces(nil, sc))
+		assert.Equal(t, "same\nother", ix["response"])
+	})
+}
+
+func TestRule10ContentBlocks(t *testing.T) {
+	t.Run("Strands: content-block lists in message events, tool input and output in the tool span's events", func(t *testing.T) {
+		agent := tSpan{id: "agent", name: "invoke_agent weather", end: 100, attrs: map[string]any{
+			"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "weather", "user.id": "u", "session.id": "s"}}
+		llm1 := tSpan{id: "llm1", parent: "agent", name: "chat", start: 1, end: 10, attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.system": "strands-agents", "gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5},
+			events: []tEvent{
+				{name: "gen_ai.system.message", attrs: map[string]any{"content": `[{"text":"be helpful"}]`}},
+				{name: "gen_ai.user.message", attrs: map[string]any{"content": `[{"text":"Weather in Paris?"}]`}},
+				{name: "gen_ai.choice", attrs: map[string]any{"finish_reason": "toolUse",
+					"message": `[{"type":"toolUse","name":"get_weather","toolUseId":"tu1","input":{"location":"Paris"}}]`}},
+			}}
+		tool := tSpan{id: "tool", parent: "agent", name: "execute_tool get_weather", start: 11, end: 12, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "tu1"},
+			events: []tEvent{
+				{name: "gen_ai.tool.message", attrs: map[string]any{"role": "tool", "content": `{"location":"Paris"}`, "id": "tu1"}},
+				{name: "gen_ai.choice", attrs: map[string]any{"message": `[{"json":{"temp":"57F"}}]`, "id": "tu1"}},
+			}}
+		llm2 := tSpan{id: "llm2", parent: "agent", name: "chat", start: 13, end: 20, attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.system": "strands-agents"},
+			events: []tEvent{
+				{name: "gen_ai.tool.message", attrs: map[string]any{"content": `[{"toolResult":{"toolUseId":"tu1","status":"success","content":[{"json":{"temp":"57F"}}]}}]`}},
+				{name: "gen_ai.choice", attrs: map[string]any{"finish_reason": "endTurn", "message": `[{"text":"It is 57F."}]`}},
+			}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent, llm1, tool, llm2))
+		assert.Equal(t, "Weather in Paris?", ix["prompt"])
+		assert.Equal(t, "It is 57F.", ix["response"])
+		tools := ix["toolCalls"].([]any)
+		require.Len(t, tools, 1)
+		tc := tools[0].(map[string]any)
+		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
+		assert.Equal(t, map[string]any{"temp": "57F"}, tc["output"])
+	})
+	t.Run("Anthropic and Bedrock Converse blocks in messages", func(t *testing.T) {
+		in := `[{"role":"user","content":[{"type":"text","text":"Weather?"}]},
+			{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"location":"Paris"}}]},
+			{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"{\"temp\":1}"}]}]},
+			{"role":"assistant","content":[{"toolUse":{"toolUseId":"tu_2","name":"get_time","input":{"tz":"CET"}}}]},
+			{"role":"user","content":[{"toolResult":{"toolUseId":"tu_2","content":[{"json":{"time":"noon"}}]}}]}]`
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
+			tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			chatSpan("llm1", "agent", 1, 5, `[{"role":"user","content":"Weather?"}]`, `[{"role":"assistant","content":[{"type":"text","text":"checking"},{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"location":"Paris"}}]}]`),
+			chatSpan("llm2", "agent", 6, 9, in, `[{"role":"assistant","content":[{"text":"Sunny at noon."}]}]`)))
+		assert.Equal(t, "Weather?", ix["prompt"])
+		assert.Equal(t, "Sunny at noon.", ix["response"])
+		tools := ix["toolCalls"].([]any)
+		require.Len(t, tools, 1, "the tool calls of this turn requested in llm output")
+		tc := tools[0].(map[string]any)
+		assert.Equal(t, "get_weather", tc["name"])
+		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
+		assert.Equal(t, map[string]any{"temp": float64(1)}, tc["output"], "text block holding JSON")
+		assert.Equal(t, rawJSON(`{"time":"noon"}`), blockValue(rawJSON(`[{"json":{"time":"noon"}}]`)))
+		assert.Equal(t, rawJSON(`[{"type":"image"}]`), blockValue(rawJSON(`[{"type":"image"}]`)), "other blocks stay as they are")
+	})
+	t.Run("Anthropic SDK tool span: anthropic.tool_result.content blocks", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
+			tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			chatSpan("llm", "agent", 1, 5, userHi, answerOK),
+			tSpan{id: "tool", parent: "agent", name: "anthropic.custom_tool_use get_weather", start: 6, end: 7, attrs: map[string]any{
+				"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.arguments": `{"location":"Paris"}`,
+				"anthropic.tool_result.content": `[{"type":"text","text":"{\"temp\":\"57F\"}"}]`}}))
+		tc := ix["toolCalls"].([]any)[0].(map[string]any)
+		assert.Equal(t, map[string]any{"temp": "57F"}, tc["output"])
+	})
+	t.Run("Mastra: the agent run's input and output, user and session in mastra.metadata", func(t *testing.T) {
+		agent := tSpan{id: "agent", name: "invoke_agent a", end: 50, attrs: map[string]any{
+			"gen_ai.operation.name": "invoke_agent", "mastra.agent_run.input": "What is up?",
+			"mastra.agent_run.output": `{"text":"All good.","files":[]}`,
+			"mastra.metadata.userId":  "user-7", "mastra.metadata.sessionId": "sess-7"}}
+		llm := tSpan{id: "llm", parent: "agent", name: "chat m", start: 1, end: 5, attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "mastra.metadata.userId": "user-7"}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent, llm))
+		assert.Equal(t, "What is up?", ix["prompt"])
+		assert.Equal(t, "All good.", ix["response"])
+		assert.Equal(t, "user-7", ix["userId"])
+		assert.Equal(t, "sess-7", ix["sessionId"])
+		assert.Equal(t, []any{"mastra agent_run input/output"}, meta(ix)["content_source"])
+	})
+	t.Run("LangChain metadata names the provider", func(t *testing.T) {
+		llm := tSpan{id: "llm", name: "ChatOpenAI", end: 5, attrs: map[string]any{"openinference.span.kind": "LLM",
+			"metadata": `{"ls_provider":"openai","ls_model_name":"gpt-4o-mini"}`, "llm.input_messages.0.message.role": "user",
+			"llm.input_messages.0.message.content": "hi"}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
+		assert.Equal(t, "openai", meta(ix)["model_provider"])
+	})
+}
+
+func TestRule11ToolArgsFromTheRequest(t *testing.T) {
+	llmOut := func(calls string) string {
+		return `[{"role":"assistant","parts":[` + calls + `]}]`
+	}
+	oiTool := func(id string, start int64, input, output string) tSpan {
+		return tSpan{id: id, parent: "agent", name: "get_weather", start: start, end: start + 1, attrs: map[string]any{
+			"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": input, "output.value": output}}
+	}
+	agent := tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}
+	t.Run("by name and order when the request has no call id", func(t *testing.T) {
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent,
+			chatSpan("llm", "agent", 1, 5, userHi, llmOut(`{"type":"tool_call","name":"get_weather","arguments":{"location":"Paris"}},
+				{"type":"tool_call","name":"get_weather","arguments":{"location":"Rome"}}`)),
+			oiTool("t1", 6, "Paris", `{"temp":1}`), oiTool("t2", 8, "Rome", `{"temp":2}`)))
+		tools := ix["toolCalls"].([]any)
+		require.Len(t, tools, 2)
+		assert.Equal(t, map[string]any{"location": "Paris"}, tools[0].(map[string]any)["input"])
+		assert.Equal(t, map[string]any{"location": "Rome"}, tools[1].(map[string]any)["input"])
+		assert.Equal(t, map[string]any{"temp": float64(2)}, tools[1].(map[string]any)["output"], "the span still gives the output")
+		assert.NotNil(t, tools[1].(map[string]any)["execution_time_ms"], "and the timing")
+	})
+	t.Run("by call id, and JSON input is kept", func(t *testing.T) {
+		t2 := oiTool("t2", 8, `{"location":"Roma"}`, `{"temp":2}`)
+		t1 := oiTool("t1", 6, "Paris", `{"temp":1}`)
+		t1.attrs["gen_ai.tool.call.id"] = "c1"
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent,
+			chatSpan("llm", "agent", 1, 5, userHi, llmOut(`{"type":"tool_call","id":"c2","name":"get_weather","arguments":{"location":"Rome"}},
+				{"type":"tool_call","id":"c1","name":"get_weather","arguments":{"location":"Paris"}}`)), t1, t2))
+		tools := ix["toolCalls"].([]any)
+		require.Len(t, tools, 2)
+		assert.Equal(t, map[string]any{"location": "Paris"}, tools[0].(map[string]any)["input"])
+		assert.Equal(t, map[string]any{"location": "Roma"}, tools[1].(map[string]any)["input"], "a span's JSON input wins")
+	})
+	t.Run("LangChain ToolMessage output names the tool and the call", func(t *testing.T) {
+		out := `{"lc":1,"type":"constructor","id":["langchain_core","messages","ToolMessage"],"kwargs":{"status":"success","content":"{\"temp\":1}","tool_call_id":"c1","name":"get_weather"}}`
+		tool := tSpan{id: "t", parent: "agent", name: "execute_tool DynamicStructuredTool", start: 6, end: 7, attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "traceloop.span.kind": "task", "traceloop.entity.name": "DynamicStructuredTool",
+			"traceloop.entity.input": `{"args":["{\"location\":\"Paris\"}"]}`, "traceloop.entity.output": out}}
+		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent,
+			chatSpan("llm", "agent", 1, 5, userHi, llmOut(`{"type":"tool_call","id":"c1","name":"get_weather","arguments":{"location":"Paris"}}`)), tool))
+		tools := ix["toolCalls"].([]any)
+		require.Len(t, tools, 1, "the span matched the request by the ToolMessage's call id")
+		tc := tools[0].(map[string]any)
+		assert.Equal(t, "get_weather", tc["name"])
+		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
+		assert.Equal(t, map[string]any{"temp": float64(1)}, tc["output"])
+		wrapped := `{"output":` + out + `}`
+		lc, ok := langChainToolMessage(rawJSON(wrapped))
+		assert.True(t, ok)
+		assert.Equal(t, "c1", lc.callID)
+	})
+}

@@ -49,11 +49,13 @@ const (
 	idTraceloopUser
 	idAIUser
 	idAIContextUser
+	idMastraUser
 	idSessionID
 	idLangfuseSession
 	idTraceloopSession
 	idAISession
 	idAIContextSession
+	idMastraSession
 	idConversationID
 	idUserAgent
 	idClientAddress
@@ -74,6 +76,8 @@ var identKeys = map[string]int{
 	"traceloop.association.properties.session_id": idTraceloopSession,
 	"ai.telemetry.metadata.sessionId":             idAISession,
 	"ai.settings.context.sessionId":               idAIContextSession,
+	"mastra.metadata.userId":                      idMastraUser,
+	"mastra.metadata.sessionId":                   idMastraSession,
 	"gen_ai.conversation.id":                      idConversationID,
 	"user_agent.original":                         idUserAgent,
 	"client.address":                              idClientAddress,
@@ -82,8 +86,8 @@ var identKeys = map[string]int{
 }
 
 var (
-	userIDChain    = []int{idUserID, idEndUserID, idLangfuseUser, idTraceloopUser, idAIUser, idAIContextUser}
-	sessionIDChain = []int{idSessionID, idLangfuseSession, idTraceloopSession, idAISession, idAIContextSession, idConversationID}
+	userIDChain    = []int{idUserID, idEndUserID, idLangfuseUser, idTraceloopUser, idAIUser, idAIContextUser, idMastraUser}
+	sessionIDChain = []int{idSessionID, idLangfuseSession, idTraceloopSession, idAISession, idAIContextSession, idMastraSession, idConversationID}
 	envChain       = []int{idEnvName, idEnv}
 )
 
@@ -130,6 +134,7 @@ type spanData struct {
 	oiTools                     []string
 	inputValue, outputValue     string
 	entityInput, entityOutput   string
+	mastraInput, mastraOutput   string // mastra.agent_run.input/output
 	aiPrompt, aiPromptMessages  string
 	aiResponseText              string
 	aiResponseToolCalls         string
@@ -143,6 +148,7 @@ type spanData struct {
 
 	// agent
 	agentName, agentID, functionID, oiAgentName string
+	oiMetadata                                  string // OpenInference metadata (JSON)
 
 	ident [idCount]string
 
@@ -258,7 +264,7 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		sd.toolDesc = v.Str()
 	case "gen_ai.tool.call.arguments", "ai.toolCall.args", "ai.toolCall.input":
 		sd.toolArgs = val{v, true}
-	case "gen_ai.tool.call.result", "ai.toolCall.result", "ai.toolCall.output":
+	case "gen_ai.tool.call.result", "ai.toolCall.result", "ai.toolCall.output", "anthropic.tool_result.content":
 		sd.toolResult = val{v, true}
 	case "error.type":
 		sd.error = true
@@ -271,6 +277,12 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		if v.Str() == "openlit" {
 			sd.conv |= convOpenLIT
 		}
+
+	// Mastra (@mastra/otel-exporter): the agent run's own input and output
+	case "mastra.agent_run.input":
+		sd.mastraInput = v.AsString()
+	case "mastra.agent_run.output":
+		sd.mastraOutput = v.AsString()
 
 	// OpenLLMetry / Traceloop
 	case "llm.request.type":
@@ -317,6 +329,8 @@ func (sd *spanData) readAttr(k string, v pcommon.Value) {
 		sd.toolName = v.Str()
 	case "agent.name":
 		sd.oiAgentName = v.Str()
+	case "metadata":
+		sd.oiMetadata = v.AsString()
 
 	// Vercel AI SDK
 	case "ai.operationId":
