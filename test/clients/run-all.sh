@@ -10,7 +10,7 @@
 #   FAKE_OPENAI_PORT  fake OpenAI port (default 43180; fixed so server.port in the
 #                     fixtures is stable; 0 = random)
 #   CAPTURE_PORT      OTLP receiver port (default 0 = random; not visible in fixtures)
-#   CLIENTS           space-separated subset of scripts (default: all five)
+#   CLIENTS           space-separated subset of scripts (default: all of them)
 #   KEEP_CAPTURED=1   do not delete captured/ first (files are appended to)
 set -euo pipefail
 
@@ -22,7 +22,7 @@ if [[ ! -x "$NODE" ]]; then
 fi
 echo "run-all: using node $("$NODE" --version)"
 
-CLIENTS=${CLIENTS:-"otel-openai openllmetry openinference ai6 ai7"}
+CLIENTS=${CLIENTS:-"otel-openai openllmetry openinference ai6 ai7 langchain-openinference langchain-openllmetry anthropic-sdk anthropic-openinference anthropic-openllmetry bedrock-aws-sdk mastra strands"}
 FAKE_OPENAI_PORT=${FAKE_OPENAI_PORT:-43180}
 CAPTURE_PORT=${CAPTURE_PORT:-0}
 
@@ -71,7 +71,7 @@ FAKE_OPENAI_PORT=$FAKE_OPENAI_PORT "$NODE" fake-openai.js >"$tmp/fake.log" 2>&1 
 pids+=($!)
 fake_url=$(wait_url "$tmp/fake.log" "${pids[-1]}") || { echo "run-all: fake-openai.js did not start" >&2; exit 1; }
 
-echo "run-all: capture at $capture_url, fake OpenAI at $fake_url"
+echo "run-all: capture at $capture_url, fake model server at $fake_url"
 
 failed=()
 for client in $CLIENTS; do
