@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -304,4 +305,23 @@ func TestShutdownAfterFailedStart(t *testing.T) {
 		_ = tr.Shutdown(context.Background())
 		_ = lg.Shutdown(context.Background())
 	})
+}
+
+// gzip without compression_params.level is sent at BestSpeed (the gzip
+// header's XFL byte says 4); a level set is kept.
+func TestGzipLevel(t *testing.T) {
+	for level, xfl := range map[configcompression.Level]byte{0: 4, 9: 2, 6: 0} {
+		var got []byte
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, _ = io.ReadAll(r.Body)
+		}))
+		cfg := testConfig(hs.URL)
+		cfg.Compression = configcompression.TypeGzip
+		cfg.CompressionParams.Level = level
+		e := startExporter(t, cfg)
+		require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+		hs.Close()
+		require.Greater(t, len(got), 10)
+		assert.Equal(t, xfl, got[8], "level %d", level)
+	}
 }

@@ -1,0 +1,458 @@
+//go:build loadbench
+
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/genaitest"
+)
+
+// The collector side by side, measured as SPEC section 9 says (make
+// bench-collector):
+//   - one collector binary, its OTLP/HTTP receiver, no processor, one exporter:
+//     precogx, otlp_http (encoding: json), or debug (the cost of receiving);
+//   - the collector on CPU 0 (taskset, GOMAXPROCS=1), this process (loader
+//     and sink) on CPU 1;
+//   - load: agent turns of 4 spans with a 1 KiB user message, 50 turns per
+//     OTLP/protobuf request;
+//   - identical delivery settings written out in every config (sbs-*.yaml):
+//     retry on, sending_queue {num_consumers: 10, sizer: requests,
+//     queue_size: 1000, batch: {flush_timeout: 200ms, sizer: items,
+//     min_size: 8192}}, the same compression;
+//   - fixed rates (CPU per span, peak RSS, freshness) and saturation (spans
+//     delivered per second, requests the receiver refused), in rounds that
+//     alternate the exporters, each figure given with its spread.
+//
+// SBS_ROUNDS (default 3) and SBS_SECONDS (default 10) set the rounds and the
+// length of each run; SBS_ONLY=fixed|saturation runs one part; SBS_RATES
+// (default 5000,10000) the fixed rates; SBS_PROFILE=dir writes a CPU profile
+// of every run there (pprof extension).
+
+const sbsTurnsPerRequest = 50
+
+type sbsExporter struct {
+	name, config string
+}
+
+var sbsExporters = []sbsExporter{
+	{"precogx", "sbs-precogx.yaml"},
+	{"otlp_http", "sbs-otlphttp.yaml"},
+	{"debug", "sbs-debug.yaml"},
+}
+
+// sbsSink is PrecogX and the OTLP backend at once: it answers 200 to every
+// request and counts what arrived, spans for OTLP, interactions (4 spans
+// each) for PrecogX, and when each turn arrived.
+type sbsSink struct {
+	url     string
+	spans   atomic.Int64
+	mu      sync.Mutex
+	arrived map[string]time.Time // turn ("q<n>") -> first arrival
+	fresh   bool                 // record arrivals (fixed-rate runs)
+}
+
+func newSbsSink(t *testing.T) *sbsSink {
+	s := &sbsSink{arrived: map[string]time.Time{}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: http.HandlerFunc(s.serve)}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	s.url = "http://" + l.Addr().String()
+	return s
+}
+
+var (
+	spanIDKey = []byte(`"spanId"`)
+	agentKey  = []byte(`"agentId"`)
+	promptKey = []byte(`"prompt":"q`)
+)
+
+func (s *sbsSink) serve(w http.ResponseWriter, r *http.Request) {
+	var rd io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		rd = zr
+	}
+	body, _ := io.ReadAll(rd)
+	now := time.Now()
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		s.spans.Add(int64(bytes.Count(body, spanIDKey)))
+	} else {
+		s.spans.Add(4 * int64(bytes.Count(body, agentKey)))
+		if s.fresh {
+			s.mu.Lock()
+			for rest := body; ; {
+				i := bytes.Index(rest, promptKey)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(promptKey)-1:]
+				end := bytes.IndexByte(rest, ' ')
+				if _, ok := s.arrived[string(rest[:end])]; !ok {
+					s.arrived[string(rest[:end])] = now
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *sbsSink) reset(fresh bool) {
+	s.spans.Store(0)
+	s.mu.Lock()
+	s.arrived, s.fresh = map[string]time.Time{}, fresh
+	s.mu.Unlock()
+}
+
+// sbsRequests pre-encodes n OTLP/protobuf requests of 50 turns with trace ids
+// unique across the whole benchmark; turn i's user message starts "q<i> ".
+func sbsRequests(t *testing.T, n int) [][]byte {
+	msg := strings.Repeat("How do I reset the password of my account on the billing portal? ", 16)[:1024]
+	reqs := make([][]byte, n)
+	base := time.Now()
+	for r := range n {
+		td := ptrace.NewTraces()
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", "support-agent")
+		ss := rs.ScopeSpans().AppendEmpty().Spans()
+		for k := range sbsTurnsPerRequest {
+			i := r*sbsTurnsPerRequest + k
+			genaitest.AgentTurn(ss, genaitest.TraceID("sbs", i), base, fmt.Sprintf("q%d %s", i, msg), "Open Settings, then Security, then Reset.")
+		}
+		b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+		require.NoError(t, err)
+		reqs[r] = b
+	}
+	return reqs
+}
+
+type sbsRun struct {
+	exporter, compression string
+	rate                  int // spans/s; 0 = saturation
+	spans                 int // delivered
+	refused               int // requests the receiver refused
+	refusedWithRoom       int // ... while the sending queue was below 90% of its capacity
+	cpu                   time.Duration
+	seconds               float64 // from the first request to the last delivery
+	rss                   int64
+	p99                   time.Duration
+}
+
+func (r sbsRun) cpuPer10k() float64 { return float64(r.cpu.Milliseconds()) * 10_000 / float64(r.spans) }
+func (r sbsRun) perSecond() float64 { return float64(r.spans) / r.seconds }
+
+// sbsCollector starts the built collector on CPU 0 with one core.
+func sbsCollector(t *testing.T, config string, env ...string) *Collector {
+	root, err := RepoRoot()
+	require.NoError(t, err)
+	taskset, err := exec.LookPath("taskset")
+	require.NoError(t, err, "taskset (util-linux) pins the collector to CPU 0")
+	col, err := StartCollectorArgs(taskset, []string{"-c", "0", filepath.Join(root, "bin", "otelcol-precogx"),
+		"--config=" + filepath.Join(root, "testdata", "collector", config)},
+		filepath.Join(t.TempDir(), "collector.log"), append(env, "GOMAXPROCS=1")...)
+	require.NoError(t, err)
+	return col
+}
+
+// post sends one request and tells whether the receiver took it.
+func sbsPost(client *http.Client, url string, body []byte) bool {
+	resp, err := client.Post(url+"/v1/traces", "application/x-protobuf", bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// runOne drives one collector: at rate spans/s for the run's length, or as
+// fast as the receiver answers (rate 0, 8 requests in flight).
+func runOne(t *testing.T, sink *sbsSink, reqs [][]byte, exp sbsExporter, compression string, rate int, seconds int, env ...string) sbsRun {
+	sink.reset(rate > 0 && exp.name == "precogx")
+	pprofPort := FreePort()
+	col := sbsCollector(t, exp.config, append(env, "SINK_URL="+sink.url, "COMPRESSION="+compression, "PRECOGX_API_KEY=bench",
+		"PPROF_PORT="+strconv.Itoa(pprofPort))...)
+	defer func() { _ = col.Stop(30 * time.Second) }()
+	pid := col.cmd.Process.Pid // taskset execs the collector: same pid
+	time.Sleep(500 * time.Millisecond)
+	cpu0, _ := procStat(t, pid)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var accepted, refused, refusedWithRoom atomic.Int64
+	var queueFull atomic.Bool
+	stopPoll := pollQueue(col.MetricsURL, &queueFull)
+	defer stopPoll()
+	refuse := func() {
+		refused.Add(1)
+		if !queueFull.Load() {
+			refusedWithRoom.Add(1)
+		}
+	}
+	sent := make([]time.Time, len(reqs))
+	start := time.Now()
+	var wg sync.WaitGroup
+	if dir := os.Getenv("SBS_PROFILE"); dir != "" {
+		// a CPU profile of the middle of the run, for the one that motivates a change
+		wg.Go(func() {
+			time.Sleep(time.Duration(seconds) * time.Second / 4)
+			prof := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", pprofPort, max(seconds/2, 1)))
+			name := fmt.Sprintf("%s-%s-%d.pprof", exp.name, compression, rate)
+			_ = os.WriteFile(filepath.Join(dir, name), []byte(prof), 0o644)
+		})
+	}
+	if rate > 0 {
+		n := min(len(reqs), rate*seconds/(4*sbsTurnsPerRequest))
+		tick := time.NewTicker(time.Second * 4 * sbsTurnsPerRequest / time.Duration(rate))
+		for i := range n {
+			<-tick.C
+			wg.Go(func() {
+				sent[i] = time.Now()
+				if sbsPost(client, col.OTLPURL, reqs[i]) {
+					accepted.Add(1)
+				} else {
+					refuse()
+				}
+			})
+		}
+		tick.Stop()
+	} else {
+		var next atomic.Int64
+		stop := start.Add(time.Duration(seconds) * time.Second)
+		for range 8 {
+			wg.Go(func() {
+				for time.Now().Before(stop) {
+					i := int(next.Add(1)) - 1
+					if i >= len(reqs) {
+						return
+					}
+					if sbsPost(client, col.OTLPURL, reqs[i]) {
+						accepted.Add(1)
+					} else {
+						refuse()
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	want := accepted.Load() * 4 * sbsTurnsPerRequest
+	if exp.name == "debug" {
+		want = 0 // nothing leaves
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	last := sink.spans.Load()
+	lastChange := time.Now()
+	for sink.spans.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		if n := sink.spans.Load(); n != last {
+			last, lastChange = n, time.Now()
+		}
+	}
+	require.GreaterOrEqual(t, sink.spans.Load(), want, "%s %s: everything the receiver took arrives", exp.name, compression)
+	if want > 0 {
+		lastChange = time.Now()
+	}
+	cpu1, rss := procStat(t, pid)
+	r := sbsRun{exporter: exp.name, compression: compression, rate: rate, refused: int(refused.Load()),
+		refusedWithRoom: int(refusedWithRoom.Load()), cpu: cpu1 - cpu0,
+		rss: rss, spans: int(accepted.Load()) * 4 * sbsTurnsPerRequest, seconds: lastChange.Sub(start).Seconds()}
+	if sink.fresh {
+		sink.mu.Lock()
+		var lat []time.Duration
+		for turn, at := range sink.arrived {
+			i, _ := strconv.Atoi(strings.TrimPrefix(turn, "q"))
+			lat = append(lat, at.Sub(sent[i/sbsTurnsPerRequest]))
+		}
+		sink.mu.Unlock()
+		slices.Sort(lat)
+		if len(lat) > 0 {
+			r.p99 = lat[len(lat)*99/100]
+		}
+	}
+	return r
+}
+
+// pollQueue reads the collector's own metrics every 50 ms and keeps full
+// set while the sending queue is at 90% of its capacity or more.
+func pollQueue(metricsURL string, full *atomic.Bool) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			page := get(metricsURL)
+			size, capacity := metricValue(page, "otelcol_exporter_queue_size"), metricValue(page, "otelcol_exporter_queue_capacity")
+			full.Store(capacity > 0 && size >= 0.9*capacity)
+		}
+	}()
+	return func() { close(done) }
+}
+
+// metricValue is the value of the first sample of a Prometheus metric.
+func metricValue(page, name string) float64 {
+	for _, line := range strings.Split(page, "\n") {
+		if strings.HasPrefix(line, name+"{") || strings.HasPrefix(line, name+" ") {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func envInts(name string, def []int) []int {
+	var out []int
+	for _, f := range strings.Split(os.Getenv(name), ",") {
+		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v > 0 {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return def
+	}
+	return out
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// spread is "median (min-max)" of xs.
+func spread(xs []float64, format string) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return fmt.Sprintf(format+" ("+format+"-"+format+")", s[len(s)/2], s[0], s[len(s)-1])
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func TestSideBySide(t *testing.T) {
+	rounds, seconds := envInt("SBS_ROUNDS", 3), envInt("SBS_SECONDS", 10)
+	only := os.Getenv("SBS_ONLY")
+	sink := newSbsSink(t)
+	// enough requests for the longest saturation run: turns are never reused
+	// within a run (assembly would take them for late pieces)
+	reqs := sbsRequests(t, envInt("SBS_REQUESTS", 1500))
+	var out strings.Builder
+	fmt.Fprintf(&out, "\nrounds %d, %d s each; collector on CPU 0 (GOMAXPROCS=1), loader and sink on CPU 1\n", rounds, seconds)
+
+	if only != "saturation" {
+		out.WriteString("\n| compression | spans/s | exporter | CPU per 10k spans | share above debug | ratio to otlp_http (total / share) | peak RSS | freshness p99 |\n|---|---|---|---|---|---|---|---|\n")
+		for _, compression := range []string{"none", "gzip"} {
+			for _, rate := range envInts("SBS_RATES", []int{5_000, 10_000}) {
+				cpu := map[string][]float64{}
+				rss := map[string][]float64{}
+				p99 := map[string][]float64{}
+				for range rounds {
+					for _, exp := range sbsExporters {
+						r := runOne(t, sink, reqs, exp, compression, rate, seconds)
+						require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", exp.name)
+						cpu[exp.name] = append(cpu[exp.name], r.cpuPer10k())
+						rss[exp.name] = append(rss[exp.name], float64(r.rss)/(1<<20))
+						if r.p99 > 0 {
+							p99[exp.name] = append(p99[exp.name], float64(r.p99.Milliseconds()))
+						}
+					}
+				}
+				base := median(cpu["debug"])
+				for _, exp := range sbsExporters {
+					ratio := "-"
+					share := "-"
+					if exp.name != "debug" {
+						var shares []float64
+						for _, c := range cpu[exp.name] {
+							shares = append(shares, c-base)
+						}
+						share = spread(shares, "%.0f ms")
+					}
+					if exp.name == "precogx" {
+						var tot, sh []float64
+						for i := range cpu["precogx"] {
+							tot = append(tot, cpu["precogx"][i]/cpu["otlp_http"][i])
+							sh = append(sh, (cpu["precogx"][i]-cpu["debug"][i])/math.Max(cpu["otlp_http"][i]-cpu["debug"][i], 1))
+						}
+						ratio = spread(tot, "%.2f") + " / " + spread(sh, "%.2f")
+					}
+					fmt.Fprintf(&out, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", compression, rate, exp.name,
+						spread(cpu[exp.name], "%.0f ms"), share, ratio, spread(rss[exp.name], "%.0f MiB"), spread(p99[exp.name], "%.0f ms"))
+				}
+			}
+		}
+	}
+
+	if only != "fixed" {
+		out.WriteString("\n| compression | queue | exporter | spans delivered per second | ratio to otlp_http | requests refused (of them, with the queue below 90%) |\n|---|---|---|---|---|---|\n")
+		for _, compression := range []string{"none", "gzip"} {
+			for _, queue := range []string{"written out (SPEC 9)", "each exporter's default"} {
+				exps := sbsExporters[:2]
+				if queue != "written out (SPEC 9)" {
+					exps = []sbsExporter{{"precogx", "sbs-precogx-defaults.yaml"}, {"otlp_http", "sbs-otlphttp-defaults.yaml"}}
+				}
+				rate := map[string][]float64{}
+				refused := map[string][]float64{}
+				withRoom := map[string][]float64{}
+				for range rounds {
+					for _, exp := range exps {
+						r := runOne(t, sink, reqs, exp, compression, 0, seconds)
+						rate[exp.name] = append(rate[exp.name], r.perSecond())
+						refused[exp.name] = append(refused[exp.name], float64(r.refused))
+						withRoom[exp.name] = append(withRoom[exp.name], float64(r.refusedWithRoom))
+					}
+				}
+				for _, exp := range exps {
+					ratio := "-"
+					if exp.name == "precogx" {
+						var rs []float64
+						for i := range rate["precogx"] {
+							rs = append(rs, rate["precogx"][i]/rate["otlp_http"][i])
+						}
+						ratio = spread(rs, "%.2f")
+					}
+					fmt.Fprintf(&out, "| %s | %s | %s | %s | %s | %s |\n", compression, queue, exp.name,
+						spread(rate[exp.name], "%.0f"), ratio, spread(refused[exp.name], "%.0f")+" ("+spread(withRoom[exp.name], "%.0f")+")")
+				}
+			}
+		}
+	}
+	fmt.Fprint(os.Stderr, out.String())
+}
