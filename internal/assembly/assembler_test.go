@@ -350,7 +350,8 @@ func TestBookkeepingStaysBounded(t *testing.T) {
 }
 
 // Every trace released in one tick goes to the queue as one request; a
-// queue that counts items gets requests of at most half its size.
+// queue that counts items gets requests of at most a sixteenth of its size,
+// so that a request is refused only when the queue is nearly full.
 func TestReleasesInGroups(t *testing.T) {
 	a, s, clock := testAssembler(t, time.Second, 10_000)
 	ctx := context.Background()
@@ -370,9 +371,9 @@ func TestReleasesInGroups(t *testing.T) {
 	clock2.add(time.Second)
 	b.releaseDue()
 	assert.Equal(t, 1000, s2.count())
-	assert.Equal(t, 8, s2.requests(), "4,000 spans in requests of at most 500")
+	assert.Equal(t, 67, s2.requests(), "4,000 spans in requests of at most 62 (a sixteenth of the capacity)")
 	for _, td := range s2.traces {
-		assert.LessOrEqual(t, td.SpanCount(), 500)
+		assert.LessOrEqual(t, td.SpanCount(), 62)
 	}
 }
 

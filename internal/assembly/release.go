@@ -15,9 +15,12 @@ import (
 
 // releaseAll hands released traces to the sending queue together, as few
 // requests as fit (one per tick normally): a queue that counts requests
-// then holds many traces per slot, and the batcher gets full batches.
+// then holds many traces per slot, and the batcher gets full batches. A
+// queue that counts items or bytes gets groups of at most a sixteenth of its
+// capacity, so that a group is refused only when the queue is nearly full.
 func (a *Assembler) releaseAll(ctx context.Context, hs []*heldTrace) {
 	var g group
+	groupCap := a.limit.capacity / 16
 	for _, h := range hs {
 		if h.ld.LogRecordCount() > 0 {
 			a.countJoin(ctx, JoinLogs(h.td, h.ld, a.hints.IsContentEvent))
@@ -37,7 +40,7 @@ func (a *Assembler) releaseAll(ctx context.Context, hs []*heldTrace) {
 			a.send(ctx, &alone)
 			continue
 		}
-		if a.limit.capacity > 0 && g.size+size > a.limit.capacity/2 {
+		if a.limit.capacity > 0 && len(g.members) > 0 && g.size+size > groupCap {
 			a.send(ctx, &g)
 			g = group{}
 		}
