@@ -54,6 +54,7 @@ test-faults: build
 
 bench:
 	$(GO) test -run '^$$' -bench 'MapAndEncode|OTLPJSON' -benchtime 2s -count 3 .
+	$(GO) test -run '^$$' -bench 'Redact' -benchtime 2s -count 3 ./internal/redact/
 	$(GO) test -run '^$$' -bench 'AssemblyRelease' -benchtime 2s -count 3 ./internal/assembly/
 	$(GO) test -run '^$$' -bench 'Compression' -benchtime 1s -count 1 ./internal/precogxapi/
 	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 ./internal/assembly/
@@ -63,13 +64,15 @@ bench:
 bench-collector: build
 	$(GO) test -tags loadbench -count=1 -timeout 10m -run '^TestCollectorSideBySide$$' -v ./internal/e2e/
 
-# Short fuzzing of the mapping and the alert decoder (CI); FUZZTIME=10m for a real run.
+# Short fuzzing of the mapping, the redaction and the alert decoder (CI); FUZZTIME=10m for a real run.
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMapTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
 	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
 	$(GO) test -run '^$$' -fuzz '^FuzzContent$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAlert$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./precogxwebhookreceiver
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
+	$(GO) test -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/redact/
 
 demo: build
 	$(GO) run ./examples/demo

@@ -95,8 +95,9 @@ type Config struct {
 
 	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
 
-	Mapping  MappingConfig  `mapstructure:"mapping"`
-	Assembly AssemblyConfig `mapstructure:"assembly"`
+	Mapping   MappingConfig   `mapstructure:"mapping"`
+	Redaction RedactionConfig `mapstructure:"redaction"`
+	Assembly  AssemblyConfig  `mapstructure:"assembly"`
 }
 
 // RateLimitConfig limits real HTTP requests, shared by all queue consumers.
@@ -188,6 +189,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Assembly.MaxTraces <= 0 {
 		errs = append(errs, fmt.Errorf("assembly.max_traces: must be positive, got %d", cfg.Assembly.MaxTraces))
 	}
+	errs = append(errs, cfg.Redaction.validate()...)
 	return errors.Join(errs...)
 }
 

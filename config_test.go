@@ -161,13 +161,19 @@ func TestEnumerations(t *testing.T) {
 }
 
 func TestAPIKeyNeverPrinted(t *testing.T) {
-	cfg := loadConfig(t, "full")
+	assertNeverPrinted(t, loadConfig(t, "full"), "super-secret-key")
+}
+
+// assertNeverPrinted checks that a secret of cfg shows neither when cfg is
+// printed nor in its marshalled form (print-config).
+func assertNeverPrinted(t *testing.T, cfg *Config, secret string) {
+	t.Helper()
 	for _, s := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", *cfg)} {
-		assert.NotContains(t, s, "super-secret-key")
+		assert.NotContains(t, s, secret)
 	}
 	out := confmap.New()
 	require.NoError(t, out.Marshal(cfg))
-	assert.NotContains(t, fmt.Sprintf("%v", out.ToStringMap()), "super-secret-key")
+	assert.NotContains(t, fmt.Sprintf("%v", out.ToStringMap()), secret)
 }
 
 func TestRateLimitKeepsOneSecondInReserve(t *testing.T) {

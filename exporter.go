@@ -51,11 +51,15 @@ func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
 	if rl := cfg.RateLimit; rl.RequestsPerMinute > 0 {
 		api.Limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.limiterBurst())
 	}
+	m := newMapper(cfg.Mapping, cfg.Platform)
+	if m.redactor, err = newRedactor(cfg.Redaction); err != nil {
+		return nil, err
+	}
 	return &precogxExporter{
 		cfg:       cfg,
 		settings:  set.TelemetrySettings,
 		logger:    set.Logger,
-		mapper:    newMapper(cfg.Mapping, cfg.Platform),
+		mapper:    m,
 		telemetry: tb,
 		client:    precogxapi.New(api, tb, set.Logger),
 	}, nil
@@ -143,6 +147,7 @@ func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []i
 	add(t.PrecogxInteractionsProduced, st.interactions)
 	add(t.PrecogxFieldsTruncated, st.truncated)
 	add(t.PrecogxContentRawFallback, st.rawFallback)
+	e.countRedacted(ctx, &st.redacted)
 	if st.spansSkipped > 0 || st.logsSkipped > 0 {
 		e.logger.Debug("skipped telemetry without GenAI data",
 			zap.Int64("spans", st.spansSkipped), zap.Int64("log_records", st.logsSkipped))

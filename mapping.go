@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/redact"
 )
 
 // mapper turns spans and GenAI log events into interactions. It is pure:
@@ -21,6 +23,7 @@ type mapper struct {
 	cfg      MappingConfig
 	platform string    // configured platform, "" when generic
 	batches  sync.Pool // *batch, reused: a batch's span table is large
+	redactor *redactor // nil: redaction off
 }
 
 func newMapper(cfg MappingConfig, platform Platform) *mapper {
@@ -43,6 +46,7 @@ type mapStats struct {
 	truncated    int64
 	rawFallback  int64
 	interactions int64
+	redacted     redact.Counts
 }
 
 type resourceData struct {
@@ -876,6 +880,9 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	ix.Prompt, ix.Response = b.promptResponse(contents, rs, agents, &md.ContentSource)
 	ix.ToolCalls = b.toolCalls(tools, contents)
 	md.Custom = b.customFields(members, res)
+	if b.m.redactor != nil {
+		b.m.redactor.redact(&ix, &b.stats.redacted)
+	}
 	b.limit(&ix)
 	return ix, true
 }

@@ -42,6 +42,7 @@ type TelemetryBuilder struct {
 	PrecogxThrottleWaits        metric.Int64Counter
 	PrecogxTracesHeld           metric.Int64UpDownCounter
 	PrecogxTracesReleased       metric.Int64Counter
+	PrecogxValuesRedacted       metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -167,6 +168,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_precogx_traces_released",
 		metric.WithDescription("Traces released by the assembly stage into the sending queue, by cause (root, wait, pressure, shutdown). [Alpha]"),
 		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.PrecogxValuesRedacted, err = builder.meter.Int64Counter(
+		"otelcol_precogx_values_redacted",
+		metric.WithDescription("Values masked (or left out) by the redaction settings before egress, by kind. [Alpha]"),
+		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

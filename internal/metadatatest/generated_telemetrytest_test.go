@@ -35,6 +35,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.PrecogxThrottleWaits.Add(context.Background(), 1)
 	tb.PrecogxTracesHeld.Add(context.Background(), 1)
 	tb.PrecogxTracesReleased.Add(context.Background(), 1)
+	tb.PrecogxValuesRedacted.Add(context.Background(), 1)
 	AssertEqualPrecogxAssemblyHeldBytes(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -81,6 +82,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualPrecogxTracesReleased(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualPrecogxValuesRedacted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -1,0 +1,268 @@
+package precogxexporter // import "github.com/precogx/precogxexporter"
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unsafe"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/precogx/precogxexporter/internal/redact"
+)
+
+// RedactionConfig masks personal data and secrets before interactions leave
+// the collector. Every kind is off by default.
+type RedactionConfig struct {
+	Emails       bool `mapstructure:"emails"`
+	PhoneNumbers bool `mapstructure:"phone_numbers"`
+	CreditCards  bool `mapstructure:"credit_cards"`
+	Secrets      bool `mapstructure:"secrets"`
+	// IPAddresses masks addresses in the text and leaves metadata.ip_address out.
+	IPAddresses bool `mapstructure:"ip_addresses"`
+	// Patterns run after the built-in kinds, in order, on the text between masks.
+	Patterns []RedactionPattern `mapstructure:"patterns"`
+	// HashIDs replaces userId, sessionId and conversationId by the hex
+	// HMAC-SHA256 of the id keyed with HashKey.
+	HashIDs bool                `mapstructure:"hash_ids"`
+	HashKey configopaque.String `mapstructure:"hash_key"`
+}
+
+// RedactionPattern is a user pattern: matches of Regex (RE2) become
+// Replacement, where $1 and ${name} expand to the regex's groups.
+type RedactionPattern struct {
+	Regex       string `mapstructure:"regex"`
+	Replacement string `mapstructure:"replacement"`
+}
+
+func (rc *RedactionConfig) validate() []error {
+	var errs []error
+	for i, p := range rc.Patterns {
+		if _, err := redact.Compile(redact.Rule{Regex: p.Regex, Replacement: p.Replacement}); err != nil {
+			errs = append(errs, fmt.Errorf("redaction.patterns[%d]: %w", i, err))
+		}
+	}
+	if rc.HashIDs && rc.HashKey == "" {
+		errs = append(errs, errors.New("redaction.hash_key: must be set when redaction.hash_ids is true"))
+	}
+	if err := validateSecret("redaction.hash_key", rc.HashKey); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// redactor applies the redaction settings to a built interaction.
+type redactor struct {
+	text    *redact.Redactor // nil when no text is masked
+	dropIP  bool
+	hashKey []byte // nil when ids stay as they are
+}
+
+// newRedactor returns nil when redaction is off.
+func newRedactor(rc RedactionConfig) (*redactor, error) {
+	var kinds redact.Kinds
+	for _, k := range []struct {
+		on   bool
+		kind redact.Kind
+	}{{rc.Emails, redact.Email}, {rc.PhoneNumbers, redact.Phone}, {rc.CreditCards, redact.Card},
+		{rc.Secrets, redact.Secret}, {rc.IPAddresses, redact.IP}} {
+		if k.on {
+			kinds = kinds.With(k.kind)
+		}
+	}
+	rules := make([]redact.Rule, len(rc.Patterns))
+	for i, p := range rc.Patterns {
+		rules[i] = redact.Rule{Regex: p.Regex, Replacement: p.Replacement}
+	}
+	text, err := redact.New(kinds, rules)
+	if err != nil {
+		return nil, fmt.Errorf("redaction.%w", err)
+	}
+	rd := &redactor{dropIP: rc.IPAddresses}
+	if text.Active() {
+		rd.text = text
+	}
+	if rc.HashIDs {
+		rd.hashKey = []byte(rc.HashKey)
+	}
+	if rd.text == nil && !rd.dropIP && rd.hashKey == nil {
+		return nil, nil
+	}
+	return rd, nil
+}
+
+// redact masks the fields of SPEC section 10.1 in place. It runs before
+// truncation: masks are short ASCII, so a cut leaves at most part of a mask.
+// The interaction's JSON and custom values may be views of pdata: they are
+// replaced, never written to.
+func (rd *redactor) redact(ix *interaction, c *redact.Counts) {
+	if rd.text != nil {
+		ix.Prompt = rd.text.String(ix.Prompt, c)
+		ix.Response = rd.text.String(ix.Response, c)
+		ix.Meta.UserAgent = rd.text.String(ix.Meta.UserAgent, c)
+		for i := range ix.ToolCalls {
+			tc := &ix.ToolCalls[i]
+			tc.Input = rd.json(tc.Input, c)
+			tc.Output = rd.json(tc.Output, c)
+		}
+		for i := range ix.Meta.Custom {
+			if v, ok := rd.value(ix.Meta.Custom[i].Value, c); ok {
+				ix.Meta.Custom[i].Value = v
+			}
+		}
+	}
+	if rd.dropIP && ix.Meta.IPAddress != "" {
+		ix.Meta.IPAddress = ""
+		c[redact.IP]++
+	}
+	if rd.hashKey != nil {
+		ix.UserID = rd.hash(ix.UserID)
+		ix.SessionID = rd.hash(ix.SessionID)
+		ix.ConversationID = rd.hash(ix.ConversationID)
+	}
+}
+
+// hash is the lowercase hex HMAC-SHA256 of id keyed with hash_key.
+func (rd *redactor) hash(id string) string {
+	if id == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, rd.hashKey)
+	_, _ = io.WriteString(m, id)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0]))
+}
+
+// json masks every string value of a JSON document at any depth; object
+// keys, numbers and the layout stay. It returns raw itself when nothing
+// changed.
+func (rd *redactor) json(raw rawJSON, c *redact.Counts) rawJSON {
+	var out []byte
+	last := 0
+	for i := 0; i < len(raw); {
+		if raw[i] != '"' {
+			i++
+			continue
+		}
+		end, escaped := jsonStringEnd(raw, i)
+		if end < 0 {
+			// not JSON, which the mapping never produces: mask it as text
+			if s, ok := rd.text.Text(string(raw), c); ok {
+				return appendString(nil, s)
+			}
+			return raw
+		}
+		k := end
+		for k < len(raw) && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\n' || raw[k] == '\r') {
+			k++
+		}
+		if k < len(raw) && raw[k] == ':' {
+			i = end // an object key
+			continue
+		}
+		var s string
+		switch {
+		case escaped:
+			if json.Unmarshal(raw[i:end], &s) != nil {
+				i = end
+				continue
+			}
+		case end-i > 2:
+			s = unsafe.String(&raw[i+1], end-i-2) // read-only view
+		}
+		if red, ok := rd.text.Text(s, c); ok {
+			out = append(out, raw[last:i]...)
+			out = appendString(out, red)
+			last = end
+		}
+		i = end
+	}
+	if out == nil {
+		return raw
+	}
+	return append(out, raw[last:]...)
+}
+
+// jsonStringEnd returns the index after the string that starts at the
+// quote at i, and whether it holds escapes; -1 when it never ends.
+func jsonStringEnd(raw []byte, i int) (int, bool) {
+	escaped := false
+	for j := i + 1; j < len(raw); j++ {
+		switch raw[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j + 1, escaped
+		}
+	}
+	return -1, escaped
+}
+
+// value masks every string of a custom metadata value at any depth. A
+// changed map or slice is copied: the original belongs to the span.
+func (rd *redactor) value(v pcommon.Value, c *redact.Counts) (pcommon.Value, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		if s, ok := rd.text.Text(v.Str(), c); ok {
+			return pcommon.NewValueStr(s), true
+		}
+	case pcommon.ValueTypeMap:
+		var out pcommon.Value
+		changed := false
+		v.Map().Range(func(k string, mv pcommon.Value) bool {
+			if nv, ok := rd.value(mv, c); ok {
+				if !changed {
+					out, changed = pcommon.NewValueEmpty(), true
+					v.CopyTo(out)
+				}
+				nv.CopyTo(out.Map().PutEmpty(k))
+			}
+			return true
+		})
+		if changed {
+			return out, true
+		}
+	case pcommon.ValueTypeSlice:
+		var out pcommon.Value
+		changed := false
+		for i := 0; i < v.Slice().Len(); i++ {
+			if nv, ok := rd.value(v.Slice().At(i), c); ok {
+				if !changed {
+					out, changed = pcommon.NewValueEmpty(), true
+					v.CopyTo(out)
+				}
+				nv.CopyTo(out.Slice().At(i))
+			}
+		}
+		if changed {
+			return out, true
+		}
+	}
+	return v, false
+}
+
+// redactedKind holds the attribute option of each kind, built once.
+var redactedKind = func() (t [redact.NumKinds]metric.AddOption) {
+	for k := range t {
+		t[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", redact.Kind(k).String())))
+	}
+	return t
+}()
+
+// countRedacted adds one mapping call's redactions to values_redacted.
+func (e *precogxExporter) countRedacted(ctx context.Context, c *redact.Counts) {
+	for k, n := range c {
+		if n > 0 {
+			e.telemetry.PrecogxValuesRedacted.Add(ctx, n, redactedKind[k])
+		}
+	}
+}
