@@ -45,6 +45,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	keys := fs.String("keys", devserver.DefaultKey+":"+devserver.TierUnlimited,
 		"comma-separated key:tier list, tiers free|pro|enterprise|unlimited|revoked; $"+keysEnv+" is used when this flag is absent")
 	store := fs.String("store", "", "append accepted interactions to this JSONL file")
+	bodies := fs.String("bodies", "", "write every API request body (decompressed, before validation) to a file in this directory")
 	schema := fs.String("schema", "", "JSON Schema file overriding the embedded interaction schema")
 	maxBatch := fs.Int("max-batch", devserver.DefaultMaxBatch, "max interactions per batch request")
 	maxBody := fs.Int64("max-body-bytes", devserver.DefaultMaxBodyBytes, "max request body size, compressed and decompressed")
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer closeWebhook(webhook)
-	srv, err := devserver.New(devserver.Options{Keys: keyMap, SchemaPath: *schema, StorePath: *store,
+	srv, err := devserver.New(devserver.Options{Keys: keyMap, SchemaPath: *schema, StorePath: *store, BodiesDir: *bodies,
 		MaxBatch: *maxBatch, MaxBodyBytes: *maxBody, Faults: f, Logf: logf, Open: *open, OnStored: onStored(webhook)})
 	if err != nil {
 		return err

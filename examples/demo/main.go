@@ -118,7 +118,7 @@ func run() error {
 	}
 	fmt.Printf("\nThe devserver flagged the prompt injection and posted a threat_detected alert to the webhook;\n"+
 		"the collector's logs/alerts pipeline (debug exporter) shows it as this log record:\n\n%s\n", alert)
-	return nil
+	return redacted(root, work, dev)
 }
 
 // waitAlert waits until the collector's log shows the alert's log record, as

@@ -68,6 +68,7 @@ type Options struct {
 	Keys         map[string]string // API key -> tier; empty means {DefaultKey: TierUnlimited}
 	SchemaPath   string            // JSON Schema override; default is the embedded one
 	StorePath    string            // optional JSONL file, appended to per accepted request
+	BodiesDir    string            // optional directory: every API request body is written there (bodies.go)
 	MaxBatch     int               // max interactions per batch (DefaultMaxBatch)
 	MaxBodyBytes int64             // max body size, compressed and decompressed (DefaultMaxBodyBytes)
 	Faults       Faults
@@ -110,6 +111,7 @@ type Server struct {
 	stats    Stats
 	limiters map[string]*rate.Limiter
 	faults   faultState
+	bodies   bodyStore
 }
 
 // New validates opts, compiles the schema and opens the store.
@@ -388,6 +390,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, platform string, batch b
 		writeError(w, aerr)
 		return
 	}
+	s.keepBody(body)
 	if s.roll(f.ResetRate) {
 		s.drop(w, r)
 		return

@@ -24,24 +24,7 @@ const TurnTokens = 43
 // invoke_agent root, a chat call that asks for get_weather, the
 // execute_tool span, and the chat call that answers.
 func AgentTurn(spans ptrace.SpanSlice, id pcommon.TraceID, start time.Time, prompt, answer string) {
-	sid := func(n byte) pcommon.SpanID {
-		var s pcommon.SpanID
-		copy(s[:7], id[9:])
-		s[7] = n
-		return s
-	}
-	add := func(n, parent byte, from, to int, name string, attrs map[string]any) {
-		sp := spans.AppendEmpty()
-		sp.SetTraceID(id)
-		sp.SetSpanID(sid(n))
-		if parent > 0 {
-			sp.SetParentSpanID(sid(parent))
-		}
-		sp.SetName(name)
-		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Duration(from) * time.Millisecond)))
-		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Duration(to) * time.Millisecond)))
-		_ = sp.Attributes().FromRaw(attrs)
-	}
+	add := spanAdder(spans, id, start)
 	chat := func(input, output string, in, out int) map[string]any {
 		return map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini",
 			"gen_ai.response.model": "gpt-4o-mini-2024-07-18", "gen_ai.input.messages": input, "gen_ai.output.messages": output,
@@ -61,4 +44,27 @@ func AgentTurn(spans ptrace.SpanSlice, id pcommon.TraceID, start time.Time, prom
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// spanAdder returns a function that appends span n of trace id (parent 0:
+// the root), from and to in milliseconds after start.
+func spanAdder(spans ptrace.SpanSlice, id pcommon.TraceID, start time.Time) func(n, parent byte, from, to int, name string, attrs map[string]any) {
+	sid := func(n byte) pcommon.SpanID {
+		var s pcommon.SpanID
+		copy(s[:7], id[9:])
+		s[7] = n
+		return s
+	}
+	return func(n, parent byte, from, to int, name string, attrs map[string]any) {
+		sp := spans.AppendEmpty()
+		sp.SetTraceID(id)
+		sp.SetSpanID(sid(n))
+		if parent > 0 {
+			sp.SetParentSpanID(sid(parent))
+		}
+		sp.SetName(name)
+		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Duration(from) * time.Millisecond)))
+		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(time.Duration(to) * time.Millisecond)))
+		_ = sp.Attributes().FromRaw(attrs)
+	}
 }
