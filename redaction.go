@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"hash"
+	"sync"
 	"unsafe"
 
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -61,9 +62,9 @@ func (rc *RedactionConfig) validate() []error {
 
 // redactor applies the redaction settings to a built interaction.
 type redactor struct {
-	text    *redact.Redactor // nil when no text is masked
-	dropIP  bool
-	hashKey []byte // nil when ids stay as they are
+	text   *redact.Redactor // nil when no text is masked
+	dropIP bool
+	hmacs  *sync.Pool // keyed HMAC-SHA256 states; nil when ids stay as they are
 }
 
 // newRedactor returns nil when redaction is off.
@@ -91,9 +92,11 @@ func newRedactor(rc RedactionConfig) (*redactor, error) {
 		rd.text = text
 	}
 	if rc.HashIDs {
-		rd.hashKey = []byte(rc.HashKey)
+		key := []byte(rc.HashKey)
+		// a reset HMAC restores its keyed state instead of hashing the key again
+		rd.hmacs = &sync.Pool{New: func() any { return &hasher{mac: hmac.New(sha256.New, key)} }}
 	}
-	if rd.text == nil && !rd.dropIP && rd.hashKey == nil {
+	if rd.text == nil && !rd.dropIP && rd.hmacs == nil {
 		return nil, nil
 	}
 	return rd, nil
@@ -123,10 +126,15 @@ func (rd *redactor) redact(ix *interaction, c *redact.Counts) {
 		ix.Meta.IPAddress = ""
 		c[redact.IP]++
 	}
-	if rd.hashKey != nil {
+	if rd.hmacs != nil {
+		conv := ix.ConversationID
 		ix.UserID = rd.hash(ix.UserID)
-		ix.SessionID = rd.hash(ix.SessionID)
-		ix.ConversationID = rd.hash(ix.ConversationID)
+		ix.ConversationID = rd.hash(conv)
+		if ix.SessionID == conv { // the conversation id is often the session id
+			ix.SessionID = ix.ConversationID
+		} else {
+			ix.SessionID = rd.hash(ix.SessionID)
+		}
 	}
 }
 
@@ -135,10 +143,21 @@ func (rd *redactor) hash(id string) string {
 	if id == "" {
 		return ""
 	}
-	m := hmac.New(sha256.New, rd.hashKey)
-	_, _ = io.WriteString(m, id)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(m.Sum(sum[:0]))
+	h := rd.hmacs.Get().(*hasher)
+	h.mac.Reset()
+	h.buf = append(h.buf[:0], id...)
+	h.mac.Write(h.buf)
+	h.buf = h.mac.Sum(h.buf[:0])
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], h.buf)
+	rd.hmacs.Put(h)
+	return string(out[:])
+}
+
+// hasher is a keyed HMAC with its scratch buffer, pooled.
+type hasher struct {
+	mac hash.Hash
+	buf []byte
 }
 
 // json masks every string value of a JSON document at any depth; object
@@ -171,10 +190,12 @@ func (rd *redactor) json(raw rawJSON, c *redact.Counts) rawJSON {
 		var s string
 		switch {
 		case escaped:
-			if json.Unmarshal(raw[i:end], &s) != nil {
+			var dec string // escapes to the heap: declared only where needed
+			if json.Unmarshal(raw[i:end], &dec) != nil {
 				i = end
 				continue
 			}
+			s = dec
 		case end-i > 2:
 			s = unsafe.String(&raw[i+1], end-i-2) // read-only view
 		}

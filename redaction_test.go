@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -375,4 +376,30 @@ func FuzzRedactJSON(f *testing.F) {
 			assert.Equal(t, before, after)
 		}
 	})
+}
+
+// BenchmarkRedactionMapAndEncode is BenchmarkMapAndEncode with every kind
+// on, a pattern and id hashing, beside the same run with redaction off.
+func BenchmarkRedactionMapAndEncode(b *testing.B) {
+	for _, size := range []int{1 << 10, 16 << 10, 64 << 10} {
+		td := benchTraces(100, size)
+		for _, mode := range []string{"off", "on"} {
+			b.Run(fmt.Sprintf("msg=%dKiB/redaction=%s", size>>10, mode), func(b *testing.B) {
+				rc := RedactionConfig{}
+				if mode == "on" {
+					rc = allRedaction()
+				}
+				m := redactingMapper(b, createDefaultConfig().(*Config).Mapping, rc)
+				var buf []byte
+				b.ReportAllocs()
+				for b.Loop() {
+					ixs, _ := m.mapData(td, plog.NewLogs())
+					for i := range ixs {
+						buf = appendInteraction(buf[:0], &ixs[i])
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*td.SpanCount()), "ns/span")
+			})
+		}
+	}
 }

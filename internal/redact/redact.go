@@ -134,9 +134,10 @@ func (r *Redactor) String(s string, c *Counts) string {
 	return out
 }
 
-// maxPasses bounds the passes of the built-in kinds; a second pass only
-// runs when the first masked something, and finds a value only in rare
-// shapes (a run that was too long until a later value in it was masked).
+// maxPasses bounds the passes of the built-in kinds. A second pass only
+// runs when a value was found right after bytes that an earlier candidate
+// may have read on (see mayCross), and finds more only in rare shapes (a
+// run that was too long until a later value in it was masked).
 const maxPasses = 8
 
 // Text is String that also reports whether s changed.
@@ -146,11 +147,13 @@ func (r *Redactor) Text(s string, c *Counts) (string, bool) {
 		// Repeat until nothing changes, so that redacting twice is the same
 		// as redacting once.
 		for range maxPasses {
-			out, ok := r.pass(s, c)
-			if !ok {
+			out, ok, again := r.pass(s, c)
+			if ok {
+				s, changed = out, true
+			}
+			if !again {
 				break
 			}
-			s, changed = out, true
 		}
 	}
 	for i := range r.rules {

@@ -190,6 +190,7 @@ func TestSecrets(t *testing.T) {
 		{"Authorization: Bearer abc.DEF-123_x~y+z/w==", "Authorization: Bearer [SECRET]"},
 		{"authorization: bearer\tQWxhZGRpbjpvcGVuIHNlc2FtZQ==", "authorization: bearer\t[SECRET]"},
 		{"BEARER 0123456789", "BEARER [SECRET]"},
+		{"curl -H 'Authorization: Bearer mysecrettoken'", "curl -H 'Authorization: Bearer [SECRET]'"},
 		// decoys
 		{"a sketch of the skyline", "a sketch of the skyline"},
 		{"use sk-learn and sk-12345 today", "use sk-learn and sk-12345 today"},
@@ -202,6 +203,8 @@ func TestSecrets(t *testing.T) {
 		{"xoxb-1234", "xoxb-1234"},
 		{"the bearer of this card", "the bearer of this card"},
 		{"HTTP Bearer Authentication", "HTTP Bearer Authentication"},
+		{"send a bearer token in the Bearer Token header", "send a bearer token in the Bearer Token header"},
+		{"bearer bonds and Bearer shares", "bearer bonds and Bearer shares"},
 		{"Bearer <token>", "Bearer <token>"},
 		{"eyJ alone and eyJhbGci.only-two", "eyJ alone and eyJhbGci.only-two"},
 		{"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"},

@@ -80,6 +80,10 @@ type scan struct {
 	// the last run of token characters read (keys, JWT segments), so that
 	// each is read once however many prefixes it holds
 	tok tokenRun
+
+	// a PEM label or the gap after "Bearer" was read in vain: a failed
+	// candidate may have read across spaces (see mayCross)
+	wide bool
 }
 
 type tokenRun struct {
@@ -115,9 +119,10 @@ func (t *tokenRun) random(p int) bool {
 }
 
 // pass masks the built-in kinds once. It returns s and false when nothing
-// matched, without allocating.
-func (r *Redactor) pass(s string, c *Counts) (string, bool) {
+// matched, without allocating, and whether another pass may find more.
+func (r *Redactor) pass(s string, c *Counts) (string, bool, bool) {
 	var out []byte
+	again := false
 	sc := scan{s: s, at: -1, atEnd: -2}
 	n := len(s)
 	for i := 0; i < n; {
@@ -142,16 +147,41 @@ func (r *Redactor) pass(s string, c *Counts) (string, bool) {
 		if out == nil {
 			out = make([]byte, 0, n)
 		}
+		again = again || sc.mayCross(i)
 		out = append(out, s[sc.lo:from]...)
 		out = append(out, masks[k]...)
 		c[k]++
 		sc.lo, i = end, end
 	}
 	if out == nil {
-		return s, false
+		return s, false, false
 	}
 	out = append(out, s[sc.lo:]...)
-	return bytesString(out), true
+	return bytesString(out), true, again
+}
+
+// mayCross reports whether a candidate that failed before i may have read
+// into the value found at i: only then can a second pass, where that value
+// is a mask, find more. The runs of the recognisers cross from one byte to
+// the next only over the bytes tested here.
+func (sc *scan) mayCross(i int) bool {
+	s := sc.s
+	if i <= sc.lo {
+		return false
+	}
+	switch c := s[i-1]; {
+	case class[c]&(cLocal|cToken|cBearer) != 0, c == ':', c == '@', c == '(', c == ')':
+		// local parts, keys, tokens, domains, addresses, digit groups
+		return true
+	case c == ' ' || c == '\t':
+		if i-2 < sc.lo {
+			return false
+		}
+		// digit groups; a PEM label or the gap after "Bearer"
+		d := s[i-2]
+		return isDigit(d) || d == ')' || sc.wide && (d >= 'A' && d <= 'Z' || d == ' ' || d == '\t' || d == 'r' || d == 'R')
+	}
+	return false
 }
 
 // match tries the kinds in their order of precedence at i. It returns where
@@ -665,11 +695,13 @@ func (sc *scan) secret(i int) (int, int) {
 	s := sc.s
 	switch s[i] {
 	case '-':
-		return i, pemEnd(s, i)
+		end := pemEnd(s, i)
+		sc.wide = sc.wide || end < 0 && strings.HasPrefix(s[i:], pemBegin)
+		return i, end
 	case 'e':
 		return i, sc.jwt(i)
 	case 'B', 'b':
-		return bearer(s, i)
+		return sc.bearer(i)
 	}
 	for _, pk := range keysByFirst[s[i]] {
 		if !strings.HasPrefix(s[i:], pk.prefix) {
@@ -769,9 +801,13 @@ func (sc *scan) jwt(i int) int {
 	return p
 }
 
-// bearer: "Bearer <token>" (any case) becomes "Bearer [SECRET]". A plain
-// word ("bearer bonds", "Bearer Authentication") is not a token.
-func bearer(s string, i int) (int, int) {
+// bearer: "Bearer <token>" (any case) becomes "Bearer [SECRET]". The token
+// is the run of A-Za-z0-9-._~+/ with its trailing '='. Only the English
+// words that follow "bearer" in prose ("bearer of", "bearer bonds", "Bearer
+// Authentication") are no token: any other run is masked, a lower-case
+// word included ("Bearer mysecrettoken").
+func (sc *scan) bearer(i int) (int, int) {
+	s := sc.s
 	if len(s)-i < 8 || !strings.EqualFold(s[i:i+6], "bearer") || (s[i+6] != ' ' && s[i+6] != '\t') {
 		return i, -1
 	}
@@ -784,22 +820,23 @@ func bearer(s string, i int) (int, int) {
 	for p < len(s) && s[p] == '=' {
 		p++
 	}
-	if p == t || plainWord(s[t:p]) {
+	if p == t || proseAfterBearer(s[t:p]) {
+		sc.wide = true
 		return i, -1
 	}
 	return t, p
 }
 
-// plainWord: letters only, lower case after the first, shorter than 20.
-func plainWord(t string) bool {
-	if len(t) >= 20 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !(c >= 'a' && c <= 'z' || i == 0 && c >= 'A' && c <= 'Z') {
-			return false
+var bearerProse = []string{"a", "an", "and", "as", "auth", "authentication", "authorization", "bond", "bonds", "check",
+	"checks", "cheque", "cheques", "credential", "credentials", "for", "format", "header", "headers", "in", "instrument",
+	"instruments", "is", "of", "on", "or", "scheme", "schemes", "share", "shares", "string", "the", "to", "token",
+	"tokens", "type", "value", "with"}
+
+func proseAfterBearer(t string) bool {
+	for _, w := range bearerProse {
+		if strings.EqualFold(t, w) {
+			return true
 		}
 	}
-	return true
+	return false
 }
