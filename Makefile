@@ -7,7 +7,7 @@ COLLECTOR := $(BIN)/otelcol-precogx
 DEVSERVER := $(BIN)/precogx-devserver
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './test/clients/*' -not -path './internal/tools/*' -not -path './deploy/*') go.mod go.sum
 
-.PHONY: all tools generate build clients test test-faults demo bench bench-collector fuzz image clean
+.PHONY: all tools generate build clients test test-faults demo bench bench-collector bench-redaction fuzz image clean
 
 all: build
 
@@ -63,6 +63,11 @@ bench:
 # then with otlp_http (json), under the same load (about 2 minutes).
 bench-collector: build
 	$(GO) test -tags loadbench -count=1 -timeout 10m -run '^TestCollectorSideBySide$$' -v ./internal/e2e/
+
+# SPEC section 9, last line: the same collector with every redaction kind on
+# against off, alternating, three rounds per load and rate (about 8 minutes).
+bench-redaction: build
+	$(GO) test -tags loadbench -count=1 -timeout 20m -run '^TestRedactionSideBySide$$' -v ./internal/e2e/
 
 # Short fuzzing of the mapping, the redaction and the alert decoder (CI); FUZZTIME=10m for a real run.
 FUZZTIME ?= 20s
