@@ -170,9 +170,12 @@ func (sc *scan) mayCross(i int) bool {
 		return false
 	}
 	switch c := s[i-1]; {
-	case class[c]&(cLocal|cToken|cBearer) != 0, c == ':', c == '@', c == '(', c == ')':
+	case class[c]&(cLocal|cToken|cBearer) != 0, c == ':', c == '@', c == ')':
 		// local parts, keys, tokens, domains, addresses, digit groups
 		return true
+	case c == '(':
+		// only phone numbers run into a parenthesis, from a digit or a separator after one
+		return i-2 >= sc.lo && (isDigit(s[i-2]) || isPhoneSep(s[i-2]) && i-3 >= sc.lo && isDigit(s[i-3]))
 	case c == ' ' || c == '\t':
 		if i-2 < sc.lo {
 			return false
@@ -523,14 +526,20 @@ func (sc *scan) ip(i int) int {
 	if i > sc.lo && (s[i-1] == ':' || s[i-1] == '.') {
 		return -1
 	}
-	// the run of hex digits, colons and dots decides: with colons an IPv6
-	// address, else an IPv4 address
-	j, colons := i, 0
-	for j < len(s) && (class[s[j]]&cHex != 0 || s[j] == ':' || s[j] == '.') {
-		if s[j] == ':' {
-			colons++
-		}
+	// an IPv6 address has a colon after at most four hex digits; then the
+	// whole run of hex digits, colons and dots is the candidate
+	j := i
+	for j < len(s) && j-i < 5 && class[s[j]]&cHex != 0 {
 		j++
+	}
+	colons := 0
+	if j < len(s) && s[j] == ':' {
+		for j < len(s) && (class[s[j]]&cHex != 0 || s[j] == ':' || s[j] == '.') {
+			if s[j] == ':' {
+				colons++
+			}
+			j++
+		}
 	}
 	if colons >= 2 && (j == len(s) || !isAlnum(s[j])) {
 		if validIPv6(s[i:j]) {
