@@ -111,7 +111,8 @@ func (rd *redactor) redact(ix *interaction, c *redact.Counts) {
 		ix.Prompt = rd.text.String(ix.Prompt, c)
 		ix.Response = rd.text.String(ix.Response, c)
 		ix.Meta.UserAgent = rd.text.String(ix.Meta.UserAgent, c)
-		for i := range ix.ToolCalls {
+		// limit keeps maxToolCalls calls: the others are not worth a scan
+		for i := range min(len(ix.ToolCalls), maxToolCalls) {
 			tc := &ix.ToolCalls[i]
 			tc.Input = rd.json(tc.Input, c)
 			tc.Output = rd.json(tc.Output, c)

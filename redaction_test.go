@@ -403,3 +403,19 @@ func BenchmarkRedactionMapAndEncode(b *testing.B) {
 		}
 	}
 }
+
+// TestRedactionSkipsDroppedToolCalls: calls over maxToolCalls, which limit
+// drops, are not scanned (nor counted).
+func TestRedactionSkipsDroppedToolCalls(t *testing.T) {
+	llm := chatSpan("llm", "agent", 1, 2, userHi, answerOK)
+	spans := []tSpan{{id: "agent", name: "invoke_agent", end: 1000, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}, llm}
+	for i := range maxToolCalls + 44 {
+		spans = append(spans, tSpan{id: fmt.Sprintf("t%d", i), parent: "agent", name: "execute_tool", start: int64(3 + i), end: int64(4 + i),
+			attrs: map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "gen_ai.tool.call.arguments": `{"to":"a@b.io"}`}})
+	}
+	ixs, st := redactingMapper(t, createDefaultConfig().(*Config).Mapping, RedactionConfig{Emails: true}).mapData(makeTraces(nil, spans...), plog.NewLogs())
+	require.Len(t, ixs, 1)
+	assert.Len(t, ixs[0].ToolCalls, maxToolCalls)
+	assert.Equal(t, int64(maxToolCalls), st.redacted[redact.Email])
+	assert.NotContains(t, string(appendInteraction(nil, &ixs[0])), "a@b.io")
+}
