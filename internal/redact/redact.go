@@ -8,6 +8,16 @@
 // by its mask. A value is never preceded or followed by a letter or a digit;
 // numeric kinds must also be the whole run of their digit groups. User
 // patterns (RE2) run afterwards, in order, on the text between masks.
+//
+// The recognisers are written here rather than taken from a library: the
+// Go PII and secret scanners (gitleaks' rule set, young v0 PII packages)
+// scan once per rule with regular expressions, allocate per match and have
+// their own boundary and overlap rules, where the exporter's contract fixes
+// the boundaries, the whole-run rule and the precedence. The standard
+// library serves where it fits: net/netip checks the IPv6 parser in the
+// tests (netip.ParseAddr allocates an error for every non-address, so the
+// scan cannot call it), regexp runs the user patterns, and the Luhn check
+// is ten lines.
 package redact // import "github.com/precogx/precogxexporter/internal/redact"
 
 import (

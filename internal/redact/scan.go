@@ -139,6 +139,16 @@ func (r *Redactor) pass(s string, c *Counts) (string, bool, bool) {
 			}
 			continue
 		}
+		if class[ch]&cLetter != 0 {
+			// most words are just words: rule them out without the recognisers
+			kinds = sc.wordKinds(i, kinds)
+			if kinds == 0 {
+				for i++; i < n && isAlnum(s[i]); {
+					i++
+				}
+				continue
+			}
+		}
 		from, end, k := sc.match(i, kinds)
 		if end < 0 {
 			i++
@@ -186,6 +196,52 @@ func (sc *scan) mayCross(i int) bool {
 	}
 	return false
 }
+
+// wordKinds narrows the kinds that may start at the letter at i with cheap
+// tests of the next bytes: a secret's prefix, the reach of the next '@', a
+// colon after the first hex group.
+func (sc *scan) wordKinds(i int, kinds Kinds) Kinds {
+	s := sc.s
+	if kinds.Has(Secret) && !secretPrefix(s, i) {
+		kinds &^= 1 << Secret
+	}
+	if kinds.Has(Email) && sc.at >= i && (sc.at >= len(s) || i < sc.atFrom) {
+		kinds &^= 1 << Email // the run from i cannot reach the next '@'
+	}
+	if kinds.Has(IP) {
+		j := i
+		for j < len(s) && j-i < 5 && class[s[j]]&cHex != 0 {
+			j++
+		}
+		if j >= len(s) || s[j] != ':' {
+			kinds &^= 1 << IP
+		}
+	}
+	return kinds
+}
+
+// secretPrefix tests the second byte of the secrets that start with a
+// letter ("bearer" all six, in any case).
+func secretPrefix(s string, i int) bool {
+	switch {
+	case i+1 >= len(s):
+		return false
+	case s[i] == 'B' || s[i] == 'b':
+		return len(s)-i >= 8 && strings.EqualFold(s[i:i+6], "bearer")
+	}
+	return strings.IndexByte(secondBytes[s[i]], s[i+1]) >= 0
+}
+
+// secondBytes[c] lists the second bytes of the key prefixes starting with c.
+var secondBytes = func() (t [256]string) {
+	t['e'] = "y" // eyJ
+	for _, pk := range providerKeys {
+		if strings.IndexByte(t[pk.prefix[0]], pk.prefix[1]) < 0 {
+			t[pk.prefix[0]] += pk.prefix[1:2]
+		}
+	}
+	return t
+}()
 
 // match tries the kinds in their order of precedence at i. It returns where
 // the mask starts (after "Bearer " for a bearer token), where the value ends
