@@ -153,22 +153,30 @@ const maxPasses = 8
 // Text is String that also reports whether s changed.
 func (r *Redactor) Text(s string, c *Counts) (string, bool) {
 	changed := false
-	if r.kinds != 0 {
-		// Repeat until nothing changes, so that redacting twice is the same
-		// as redacting once.
-		for range maxPasses {
-			out, ok, again := r.pass(s, c)
-			if ok {
-				s, changed = out, true
-			}
-			if !again {
-				break
+	// A pattern's replacement can free a value its match stood against
+	// ("EMP-000000+44…" once "EMP-000000" is replaced): the kinds run again
+	// after a pattern changed the text, so that redacting twice is the same
+	// as redacting once.
+	for range maxPasses {
+		if r.kinds != 0 {
+			for range maxPasses {
+				out, ok, again := r.pass(s, c)
+				if ok {
+					s, changed = out, true
+				}
+				if !again {
+					break
+				}
 			}
 		}
-	}
-	for i := range r.rules {
-		if out, ok := r.rules[i].apply(s, c); ok {
-			s, changed = out, true
+		byRules := false
+		for i := range r.rules {
+			if out, ok := r.rules[i].apply(s, c); ok {
+				s, changed, byRules = out, true, true
+			}
+		}
+		if !byRules || r.kinds == 0 {
+			break
 		}
 	}
 	return s, changed
@@ -187,9 +195,12 @@ func (ru *rule) apply(s string, c *Counts) (string, bool) {
 					continue
 				}
 				out = append(out, s[last:seg+m[0]]...)
+				at := len(out)
 				out = ru.re.ExpandString(out, ru.repl, text, m)
 				last = seg + m[1]
-				n++
+				if string(out[at:]) != text[m[0]:m[1]] {
+					n++ // a replacement that equals its match changes nothing
+				}
 			}
 		}
 		if ms == len(s) {

@@ -295,6 +295,13 @@ func TestPatterns(t *testing.T) {
 	assert.Equal(t, int64(4), c[Pattern])
 	assert.Equal(t, int64(1), c[Email])
 
+	// a replacement frees the value its match stood against: the kinds run again
+	c = Counts{}
+	got = r.String("EMP-000000+442079460958", &c)
+	assert.Equal(t, "[EMPLOYEE][PHONE]", got)
+	assert.Equal(t, Counts{Phone: 1, Pattern: 1}, c)
+	assert.Equal(t, got, r.String(got, new(Counts)), "idempotent")
+
 	// patterns never see the masks, and anchors apply to the text between them
 	r2 := mustNew(t, allKinds(), Rule{Regex: `[A-Z]{4,}`, Replacement: "X"}, Rule{Regex: `^ x`, Replacement: " Y"})
 	c = Counts{}
