@@ -169,23 +169,26 @@ func (r *Redactor) Text(s string, c *Counts) (string, bool) {
 				}
 			}
 		}
-		byRules := false
+		rerun := false
 		for i := range r.rules {
-			if out, ok := r.rules[i].apply(s, c); ok {
-				s, changed, byRules = out, true, true
+			if out, ok, loud := r.rules[i].apply(s, c); ok {
+				s, changed, rerun = out, true, rerun || loud
 			}
 		}
-		if !byRules || r.kinds == 0 {
+		if !rerun || r.kinds == 0 {
 			break
 		}
 	}
 	return s, changed
 }
 
-// apply replaces the matches of the rule in the text between masks.
-func (ru *rule) apply(s string, c *Counts) (string, bool) {
+// apply replaces the matches of the rule in the text between masks. It
+// reports whether s changed and whether a changed match was not quiet (see
+// quiet): only then can the built-in kinds find more in the result.
+func (ru *rule) apply(s string, c *Counts) (string, bool, bool) {
 	var out []byte
 	last, n := 0, 0
+	loud := false
 	for seg := 0; ; {
 		ms, me := nextMask(s, seg)
 		text := s[seg:ms]
@@ -200,6 +203,7 @@ func (ru *rule) apply(s string, c *Counts) (string, bool) {
 				last = seg + m[1]
 				if string(out[at:]) != text[m[0]:m[1]] {
 					n++ // a replacement that equals its match changes nothing
+					loud = loud || !quiet(s, seg+m[0], seg+m[1])
 				}
 			}
 		}
@@ -209,11 +213,48 @@ func (ru *rule) apply(s string, c *Counts) (string, bool) {
 		seg = me
 	}
 	if n == 0 {
-		return s, false
+		return s, false, false
 	}
 	c[Pattern] += int64(n)
 	out = append(out, s[last:]...)
-	return bytesString(out), true
+	return bytesString(out), true, loud
+}
+
+// quiet reports whether a match at [a, b) stands between bytes that no
+// recogniser reads across, so that replacing it cannot free a value: a
+// sentence's words and punctuation, not digit groups (which run over
+// spaces), a PEM label (upper case), the gap after "Bearer", or any byte of
+// a key, address or local part.
+func quiet(s string, a, b int) bool {
+	before := a == 0
+	if !before {
+		switch c := s[a-1]; c {
+		case '\n', '\r':
+			before = true
+		case ' ', '\t', '"', '<', '{':
+			if a < 2 {
+				before = true
+				break
+			}
+			d := s[a-2]
+			before = d >= 'a' && d <= 'z' && d != 'r' || strings.IndexByte(".,;:!?\"'\n", d) >= 0
+		}
+	}
+	if !before {
+		return false
+	}
+	if b == len(s) {
+		return true
+	}
+	switch c := s[b]; c {
+	case ',', ';', '!', '?', '"', '\'', ')', ']', '}', '>', '\n', '\r':
+		return true
+	case ' ', '\t':
+		return !isDigit(s[b-1]) // a digit group may go on after a space
+	case '.':
+		return b+1 == len(s) || s[b+1] == ' ' || s[b+1] == '\n'
+	}
+	return false
 }
 
 // nextMask finds the next mask of a built-in kind at or after i and returns
