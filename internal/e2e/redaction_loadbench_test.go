@@ -4,7 +4,10 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,4 +89,61 @@ func TestRedactionSideBySide(t *testing.T) {
 			c.load, c.rate, ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1]))
 	}
 	fmt.Fprint(os.Stderr, "\n"+sb.String()+"\n"+strings.Join(summary, "\n")+"\n")
+}
+
+// TestRedactionProfile (make bench-redaction-profile): the CPU profile of
+// the built collector with every kind on under a load, taken with the pprof
+// extension while the load runs; it reports the share of the collector's
+// CPU spent in redaction, a figure the machine's noise does not blur as it
+// blurs two runs side by side.
+func TestRedactionProfile(t *testing.T) {
+	root, err := RepoRoot()
+	require.NoError(t, err)
+	for _, load := range []struct {
+		name, msg string
+	}{{"spec9", strings.Repeat("m", 1024)}, {"prose", supportProse}} {
+		dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(t.TempDir(), "dev.log"),
+			"-quiet", "-keys", testAPIKey+":unlimited")
+		require.NoError(t, err)
+		pprofPort := FreePort()
+		col, err := StartCollectorArgs(filepath.Join(root, "bin", "otelcol-precogx"), []string{
+			"--config=" + filepath.Join(root, "testdata", "collector", "bench-precogx-redacted.yaml"),
+			fmt.Sprintf("--config=yaml:extensions::pprof::endpoint: 127.0.0.1:%d", pprofPort),
+			"--config=yaml:service::extensions: [health_check, pprof]",
+		}, filepath.Join(t.TempDir(), "collector.log"),
+			"GOMAXPROCS=1", "PRECOGX_ENDPOINT="+dev.URL+"/api/v1", "PRECOGX_API_KEY="+testAPIKey)
+		require.NoError(t, err)
+		reqs := loadRequests(t, 10_000*loadSeconds/(turnsPerRequest*4), load.msg)
+		prof := filepath.Join(t.TempDir(), load.name+".pprof")
+		done := make(chan error, 1)
+		go func() {
+			time.Sleep(2 * time.Second)
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", pprofPort, loadSeconds-5))
+			if err != nil {
+				done <- err
+				return
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err == nil {
+				err = os.WriteFile(prof, body, 0o600)
+			}
+			done <- err
+		}()
+		drive(t, col.OTLPURL, reqs, 10_000)
+		require.NoError(t, <-done)
+		_ = col.Stop(20 * time.Second)
+		_ = dev.Stop(5 * time.Second)
+		out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=400", prof).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		var lines []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "Total samples") || strings.Contains(l, "(*redactor).redact") ||
+				strings.Contains(l, "(*batch).buildInteraction") || strings.Contains(l, "redact.(*Redactor).Text") ||
+				strings.Contains(l, "(*redactor).hash") || strings.Contains(l, "(*redactor).json") {
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+		fmt.Fprintf(os.Stderr, "\n%s load, 10,000 spans/s, redaction on (flat, flat%%, sum%%, cum, cum%%):\n%s\n", load.name, strings.Join(lines, "\n"))
+	}
 }
