@@ -71,9 +71,9 @@ func procStat(t *testing.T, pid int) (time.Duration, int64) {
 	return cpu, hwm
 }
 
-// loadRequests pre-encodes the OTLP/protobuf requests of a run, as SDKs
-// send them; each turn's user message is "q<n> " and msg.
-func loadRequests(t *testing.T, n int, msg string) [][]byte {
+// loadRequests pre-encodes the OTLP/protobuf requests of a run, as SDKs send them.
+func loadRequests(t *testing.T, n int) [][]byte {
+	msg := strings.Repeat("m", 1024)
 	reqs := make([][]byte, n)
 	base := time.Now()
 	for r := range n {
@@ -121,61 +121,49 @@ func drive(t *testing.T, url string, reqs [][]byte, spansPerSec int) []time.Time
 	return sent
 }
 
-// runLoad starts the built collector with a config of testdata/collector
-// on one core, drives the load through it and measures it.
-func runLoad(t *testing.T, name, config string, spansPerSec int, msg string, env []string,
-	delivered func() int, freshness func(sent []time.Time) []time.Duration) loadResult {
-	root, err := RepoRoot()
-	require.NoError(t, err)
-	col, err := StartCollector(filepath.Join(root, "bin", "otelcol-precogx"), filepath.Join(root, "testdata", "collector", config),
-		filepath.Join(t.TempDir(), "collector.log"), append(env, "GOMAXPROCS=1")...)
-	require.NoError(t, err)
-	defer func() { _ = col.Stop(20 * time.Second) }()
-	reqs := loadRequests(t, spansPerSec*loadSeconds/(turnsPerRequest*4), msg)
-	time.Sleep(time.Second)
-	cpu0, _ := procStat(t, col.cmd.Process.Pid)
-	sent := drive(t, col.OTLPURL, reqs, spansPerSec)
-	want := len(reqs) * turnsPerRequest
-	deadline := time.Now().Add(60 * time.Second)
-	for delivered() < want && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	require.GreaterOrEqual(t, delivered(), want, "%s: everything arrives", name)
-	cpu1, hwm := procStat(t, col.cmd.Process.Pid)
-	r := loadResult{name: name, spansPerSec: spansPerSec, spans: want * 4, peakRSS: hwm,
-		cpuPer10k: (cpu1 - cpu0) * 10_000 / time.Duration(want*4)}
-	if freshness != nil {
-		lat := freshness(sent)
-		slices.Sort(lat)
-		if len(lat) > 0 {
-			r.p50, r.p99, r.freshnessSeen = lat[len(lat)/2], lat[len(lat)*99/100], len(lat)
-		}
-	}
-	return r
-}
-
-// accepted is how many interactions the devserver has accepted.
-func accepted(dev *Devserver) int {
-	var st struct {
-		Accepted int `json:"interactions_accepted"`
-	}
-	_ = dev.Admin(http.MethodGet, "/api/v1/stats", nil, &st)
-	return st.Accepted
-}
-
 func TestCollectorSideBySide(t *testing.T) {
 	root, err := RepoRoot()
 	require.NoError(t, err)
+	bin := filepath.Join(root, "bin", "otelcol-precogx")
 	var results []loadResult
 
-	msg := strings.Repeat("m", 1024)
 	run := func(name, config string, spansPerSec int, env []string, delivered func() int, freshness func(sent []time.Time) []time.Duration) {
-		results = append(results, runLoad(t, name, config, spansPerSec, msg, env, delivered, freshness))
+		col, err := StartCollector(bin, filepath.Join(root, "testdata", "collector", config), filepath.Join(t.TempDir(), "collector.log"),
+			append(env, "GOMAXPROCS=1")...)
+		require.NoError(t, err)
+		defer func() { _ = col.Stop(20 * time.Second) }()
+		reqs := loadRequests(t, spansPerSec*loadSeconds/(turnsPerRequest*4))
+		time.Sleep(time.Second)
+		cpu0, _ := procStat(t, col.cmd.Process.Pid)
+		sent := drive(t, col.OTLPURL, reqs, spansPerSec)
+		want := len(reqs) * turnsPerRequest
+		deadline := time.Now().Add(60 * time.Second)
+		for delivered() < want && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		require.GreaterOrEqual(t, delivered(), want, "%s: everything arrives", name)
+		cpu1, hwm := procStat(t, col.cmd.Process.Pid)
+		r := loadResult{name: name, spansPerSec: spansPerSec, spans: want * 4, peakRSS: hwm,
+			cpuPer10k: (cpu1 - cpu0) * 10_000 / time.Duration(want*4)}
+		if freshness != nil {
+			lat := freshness(sent)
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				r.p50, r.p99, r.freshnessSeen = lat[len(lat)/2], lat[len(lat)*99/100], len(lat)
+			}
+		}
+		results = append(results, r)
 	}
 
 	// precogx -> devserver (a fresh one per run)
 	var dev *Devserver
-	count := func() int { return accepted(dev) }
+	count := func() int {
+		var st struct {
+			Accepted int `json:"interactions_accepted"`
+		}
+		_ = dev.Admin(http.MethodGet, "/api/v1/stats", nil, &st)
+		return st.Accepted
+	}
 	fresh := func(sent []time.Time) []time.Duration {
 		items, err := dev.Interactions()
 		require.NoError(t, err)

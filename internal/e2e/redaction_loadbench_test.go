@@ -4,22 +4,20 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
 // supportProse is a 1 KiB user message of a support chat with seven values
-// to mask and the usual look-alikes, for the second load of the redaction
-// side by side (the first is SPEC section 9's, which holds no value).
+// to mask, a contract number for the pattern and the usual look-alikes: the
+// second load of the redaction side by side (SPEC section 9's own message
+// holds no value).
 var supportProse = func() string {
 	p := "Hi, I'm Jane (jane.doe@example.com). My card 4111 1111 1111 1111 was charged twice for order 4155552671 " +
 		"on 2024-01-15 at 10:30:00, $1,299.99 each. Call me on +44 20 7946 0958. Our app v1.2.3 logs key " +
@@ -32,118 +30,74 @@ var supportProse = func() string {
 	return p[:1024]
 }()
 
-// TestRedactionSideBySide (make bench-redaction): the built collector on one
-// core with redaction off (bench-precogx.yaml) and with every kind on
-// (bench-precogx-redacted.yaml), alternating in each round (off first in
-// even rounds, on first in odd ones) so that drift on the shared machine
-// falls on both sides. It reports CPU per 10,000 spans, each round's ratio,
-// and the median and spread of the ratios.
+// redactionExporters: the same precogx exporter with redaction off
+// (sbs-precogx.yaml) and with every kind on, a pattern and id hashing.
+var redactionExporters = []sbsExporter{{"off", "sbs-precogx.yaml"}, {"on", "sbs-precogx-redacted.yaml"}}
+
+// TestRedactionSideBySide (make bench-redaction) runs the harness of make
+// bench-collector (sidebyside_test.go: collector on CPU 0 with one core,
+// written-out delivery settings, 50 turns per request) with redaction off
+// and on, alternating in each round (off first in even rounds, on first in
+// odd ones), and reports each round's ratio of CPU per span, on over off,
+// with the median and spread. It also takes a CPU profile of every run and
+// gives, for the last "on" run of each cell, the share of the collector's
+// CPU spent in redaction: a figure the shared machine's noise does not blur
+// as it blurs two runs side by side. SBS_ROUNDS and SBS_SECONDS apply.
 func TestRedactionSideBySide(t *testing.T) {
-	root, err := RepoRoot()
-	require.NoError(t, err)
-	const rounds = 3
-	type cell struct {
-		load string
-		rate int
-	}
-	cells := []cell{{"spec9", 5_000}, {"spec9", 10_000}, {"prose", 10_000}}
-	msgs := map[string]string{"spec9": strings.Repeat("m", 1024), "prose": supportProse}
-	var sb strings.Builder
-	sb.WriteString("| load | spans/s | round | off: CPU per 10,000 spans | on: CPU per 10,000 spans | ratio on/off | peak RSS off / on |\n|---|---|---|---|---|---|---|\n")
-	var summary []string
+	rounds, seconds := envInt("SBS_ROUNDS", 3), envInt("SBS_SECONDS", 10)
+	sink := newSbsSink(t)
+	n := 10_000 * seconds / (4 * sbsTurnsPerRequest) // enough for the highest rate
+	loads := map[string][][]byte{"spec9": sbsRequests(t, n), "prose": sbsRequestsWith(t, n, supportProse)}
+	profiles := t.TempDir()
+	t.Setenv("SBS_PROFILE", profiles)
+	cells := []struct {
+		load, compression string
+		rate              int
+	}{{"spec9", "none", 5_000}, {"spec9", "none", 10_000}, {"spec9", "gzip", 10_000}, {"prose", "none", 10_000}}
+
+	var out strings.Builder
+	fmt.Fprintf(&out, "\nrounds %d, %d s each; collector on CPU 0 (GOMAXPROCS=1), loader and sink on CPU 1\n\n", rounds, seconds)
+	out.WriteString("| load | compression | spans/s | off: CPU per 10k spans | on: CPU per 10k spans | on / off per round | median (spread) | redaction's share of CPU (profile) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cells {
-		var ratios []float64
+		cpu := map[string][]float64{}
 		for round := range rounds {
-			modes := []string{"off", "on"}
+			order := []sbsExporter{redactionExporters[0], redactionExporters[1]}
 			if round%2 == 1 {
-				slices.Reverse(modes)
+				order[0], order[1] = order[1], order[0]
 			}
-			res := map[string]loadResult{}
-			for _, mode := range modes {
-				dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(t.TempDir(), "dev.log"),
-					"-quiet", "-keys", testAPIKey+":unlimited")
-				require.NoError(t, err)
-				config := "bench-precogx.yaml"
-				if mode == "on" {
-					config = "bench-precogx-redacted.yaml"
-				}
-				res[mode] = runLoad(t, mode, config, c.rate, msgs[c.load],
-					[]string{"PRECOGX_ENDPOINT=" + dev.URL + "/api/v1", "PRECOGX_API_KEY=" + testAPIKey},
-					func() int { return accepted(dev) }, nil)
-				if mode == "on" && c.load == "prose" {
-					items, err := dev.Interactions()
-					require.NoError(t, err)
-					require.NotEmpty(t, items)
-					require.NotContains(t, string(items[0].Interaction), "jane.doe@example.com", "the redacted run masks")
-				}
-				_ = dev.Stop(5 * time.Second)
+			for _, exp := range order {
+				r := runOne(t, sink, loads[c.load], exp, c.compression, c.rate, seconds)
+				require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", exp.name)
+				cpu[exp.name] = append(cpu[exp.name], r.cpuPer10k())
 			}
-			off, on := res["off"], res["on"]
-			ratio := float64(on.cpuPer10k) / float64(off.cpuPer10k)
-			ratios = append(ratios, ratio)
-			fmt.Fprintf(&sb, "| %s | %d | %d | %d ms | %d ms | %.2f | %.0f / %.0f MiB |\n", c.load, c.rate, round+1,
-				off.cpuPer10k.Milliseconds(), on.cpuPer10k.Milliseconds(), ratio, float64(off.peakRSS)/(1<<20), float64(on.peakRSS)/(1<<20))
 		}
-		slices.Sort(ratios)
-		summary = append(summary, fmt.Sprintf("%s at %d spans/s: median ratio %.2f (min %.2f, max %.2f)",
-			c.load, c.rate, ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1]))
+		var ratios []string
+		var rs []float64
+		for i := range cpu["on"] {
+			rs = append(rs, cpu["on"][i]/cpu["off"][i])
+			ratios = append(ratios, strconv.FormatFloat(rs[i], 'f', 2, 64))
+		}
+		share := redactionShare(t, filepath.Join(profiles, fmt.Sprintf("on-%s-%d.pprof", c.compression, c.rate)))
+		fmt.Fprintf(&out, "| %s | %s | %d | %s | %s | %s | %s | %s |\n", c.load, c.compression, c.rate,
+			spread(cpu["off"], "%.0f ms"), spread(cpu["on"], "%.0f ms"), strings.Join(ratios, ", "), spread(rs, "%.2f"), share)
 	}
-	fmt.Fprint(os.Stderr, "\n"+sb.String()+"\n"+strings.Join(summary, "\n")+"\n")
+	fmt.Fprint(os.Stderr, out.String())
 }
 
-// TestRedactionProfile (make bench-redaction-profile): the CPU profile of
-// the built collector with every kind on under a load, taken with the pprof
-// extension while the load runs; it reports the share of the collector's
-// CPU spent in redaction, a figure the machine's noise does not blur as it
-// blurs two runs side by side.
-func TestRedactionProfile(t *testing.T) {
-	root, err := RepoRoot()
-	require.NoError(t, err)
-	for _, load := range []struct {
-		name, msg string
-	}{{"spec9", strings.Repeat("m", 1024)}, {"prose", supportProse}} {
-		dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(t.TempDir(), "dev.log"),
-			"-quiet", "-keys", testAPIKey+":unlimited")
-		require.NoError(t, err)
-		pprofPort := FreePort()
-		col, err := StartCollectorArgs(filepath.Join(root, "bin", "otelcol-precogx"), []string{
-			"--config=" + filepath.Join(root, "testdata", "collector", "bench-precogx-redacted.yaml"),
-			fmt.Sprintf("--config=yaml:extensions::pprof::endpoint: 127.0.0.1:%d", pprofPort),
-			"--config=yaml:service::extensions: [health_check, pprof]",
-		}, filepath.Join(t.TempDir(), "collector.log"),
-			"GOMAXPROCS=1", "PRECOGX_ENDPOINT="+dev.URL+"/api/v1", "PRECOGX_API_KEY="+testAPIKey)
-		require.NoError(t, err)
-		reqs := loadRequests(t, 10_000*loadSeconds/(turnsPerRequest*4), load.msg)
-		prof := filepath.Join(t.TempDir(), load.name+".pprof")
-		done := make(chan error, 1)
-		go func() {
-			time.Sleep(2 * time.Second)
-			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", pprofPort, loadSeconds-5))
-			if err != nil {
-				done <- err
-				return
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			if err == nil {
-				err = os.WriteFile(prof, body, 0o600)
-			}
-			done <- err
-		}()
-		drive(t, col.OTLPURL, reqs, 10_000)
-		require.NoError(t, <-done)
-		_ = col.Stop(20 * time.Second)
-		_ = dev.Stop(5 * time.Second)
-		out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=400", prof).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		var lines []string
-		for _, l := range strings.Split(string(out), "\n") {
-			if strings.Contains(l, "Total samples") || strings.Contains(l, "(*redactor).redact") ||
-				strings.Contains(l, "(*batch).buildInteraction") || strings.Contains(l, "redact.(*Redactor).Text") ||
-				strings.Contains(l, "(*redactor).hash") || strings.Contains(l, "(*redactor).json") {
-				lines = append(lines, strings.TrimSpace(l))
-			}
+// redactionShare reads a CPU profile and returns the cumulative share of
+// (*redactor).redact, with the number of samples.
+func redactionShare(t *testing.T, profile string) string {
+	text, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=1000", profile).CombinedOutput()
+	require.NoError(t, err, "%s", text)
+	share, total := "0%", ""
+	for _, l := range strings.Split(string(text), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case strings.Contains(l, "Total samples"):
+			total = strings.TrimSpace(l[strings.Index(l, "Total samples"):])
+		case len(f) >= 6 && strings.HasSuffix(f[5], "(*redactor).redact"):
+			share = f[4]
 		}
-		fmt.Fprintf(os.Stderr, "\n%s load, 10,000 spans/s, redaction on (flat, flat%%, sum%%, cum, cum%%):\n%s\n", load.name, strings.Join(lines, "\n"))
 	}
+	return share + " (" + total + ")"
 }

@@ -133,7 +133,11 @@ func (s *sbsSink) reset(fresh bool) {
 // sbsRequests pre-encodes n OTLP/protobuf requests of 50 turns with trace ids
 // unique across the whole benchmark; turn i's user message starts "q<i> ".
 func sbsRequests(t *testing.T, n int) [][]byte {
-	msg := strings.Repeat("How do I reset the password of my account on the billing portal? ", 16)[:1024]
+	return sbsRequestsWith(t, n, strings.Repeat("How do I reset the password of my account on the billing portal? ", 16)[:1024])
+}
+
+// sbsRequestsWith is sbsRequests with msg after "q<i> ".
+func sbsRequestsWith(t *testing.T, n int, msg string) [][]byte {
 	reqs := make([][]byte, n)
 	base := time.Now()
 	for r := range n {
