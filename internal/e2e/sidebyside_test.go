@@ -334,6 +334,28 @@ func metricValue(page, name string) float64 {
 	return 0
 }
 
+// procStat reads a process's CPU time (user+system) and peak RSS.
+func procStat(t *testing.T, pid int) (time.Duration, int64) {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(t, err)
+	// fields after the command name, which is in parentheses
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	cpu := time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	var hwm int64
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			hwm = kb << 10
+		}
+	}
+	return cpu, hwm
+}
+
 func envInts(name string, def []int) []int {
 	var out []int
 	for _, f := range strings.Split(os.Getenv(name), ",") {
