@@ -369,9 +369,14 @@ func FuzzRedactJSON(f *testing.F) {
 		if again := rd.json(out, &c); !bytes.Equal(again, out) {
 			t.Fatalf("not idempotent:\n in  %s\n out %s\n 2nd %s", data, out, again)
 		}
-		var before, after any
-		require.NoError(t, json.Unmarshal(data, &before))
-		require.NoError(t, json.Unmarshal(out, &after))
+		// numbers as written: 1E020000000 is valid JSON but no float64
+		decode := func(b []byte) (v any) {
+			d := json.NewDecoder(bytes.NewReader(b))
+			d.UseNumber()
+			require.NoError(t, d.Decode(&v))
+			return v
+		}
+		before, after := decode(data), decode(out)
 		if (c == redact.Counts{}) {
 			assert.Equal(t, before, after)
 		}
