@@ -1,8 +1,6 @@
 package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
-	"strings"
-
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/assembly"
@@ -11,29 +9,29 @@ import (
 // assemblyHints are the mapping's rules the assembly stage needs.
 var assemblyHints = assembly.Hints{IsContentEvent: isContentEvent, AwaitsLogContent: awaitsLogContent}
 
-// awaitsLogContent tells a semconv model-call span that carries no content:
-// instrumentations that record content as log events send it separately.
+// awaitsLogContent tells a model-call span on which the mapping finds no
+// content: semconv instrumentations (they name the operation) that record
+// content as log events send it separately.
 func awaitsLogContent(span ptrace.Span) bool {
-	attrs := span.Attributes()
-	op, ok := attrs.Get("gen_ai.operation.name")
-	if !ok {
+	if _, ok := span.Attributes().Get("gen_ai.operation.name"); !ok {
 		return false
 	}
-	switch op.Str() {
-	case "chat", "text_completion", "generate_content":
-	default:
-		return false
+	var sd spanData
+	extractSpan(span, &sd)
+	sd.classify()
+	return sd.role == roleLLM && !sd.hasContent()
+}
+
+// hasContent tells whether any encoding's input or output is on the span.
+func (sd *spanData) hasContent() bool {
+	if inputSource(sd) != "" {
+		return true
 	}
-	for _, k := range []string{"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion"} {
-		if _, ok := attrs.Get(k); ok {
-			return false
+	for i := range sd.events {
+		if isContentEvent(sd.events[i].name) {
+			return true
 		}
 	}
-	evs := span.Events()
-	for i := 0; i < evs.Len(); i++ {
-		if strings.HasPrefix(evs.At(i).Name(), "gen_ai.") {
-			return false
-		}
-	}
-	return true
+	return sd.scOutput.ok || len(sd.ollCompletion) > 0 || len(sd.oiOutput) > 0 || sd.aiResponseText != "" ||
+		sd.aiResponseToolCalls != "" || sd.depCompletion != "" || (sd.outputValue != "" && sd.conv&convOpenInference != 0)
 }
