@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/genaitest"
@@ -40,7 +39,7 @@ func BenchmarkMapAndEncode(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				ixs, _ := m.mapData(td, plog.NewLogs())
+				ixs, _ := m.mapData(td)
 				for i := range ixs {
 					buf = appendInteraction(buf[:0], &ixs[i])
 				}

@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -134,7 +133,7 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 }
 
 func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []interaction {
-	ixs, st := e.mapper.mapData(td, plog.NewLogs())
+	ixs, st := e.mapper.mapData(td)
 	t := e.telemetry
 	add := func(c metric.Int64Counter, n int64) {
 		if n > 0 {
@@ -143,14 +142,12 @@ func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []i
 	}
 	add(t.PrecogxSpansMapped, st.spansMapped)
 	add(t.PrecogxSpansSkipped, st.spansSkipped)
-	add(t.PrecogxLogRecordsMapped, st.logsMapped)
 	add(t.PrecogxInteractionsProduced, st.interactions)
 	add(t.PrecogxFieldsTruncated, st.truncated)
 	add(t.PrecogxContentRawFallback, st.rawFallback)
 	e.countRedacted(ctx, &st.redacted)
-	if st.spansSkipped > 0 || st.logsSkipped > 0 {
-		e.logger.Debug("skipped telemetry without GenAI data",
-			zap.Int64("spans", st.spansSkipped), zap.Int64("log_records", st.logsSkipped))
+	if st.spansSkipped > 0 {
+		e.logger.Debug("skipped spans without GenAI data", zap.Int64("spans", st.spansSkipped))
 	}
 	return ixs
 }

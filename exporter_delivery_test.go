@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -85,7 +84,7 @@ func TestBadInteractionsAreIsolated(t *testing.T) {
 
 func TestTooLargeBatchesAreSplit(t *testing.T) {
 	td := sixTraces(t)
-	ixs, _ := defaultMapper().mapData(td, plog.NewLogs())
+	ixs, _ := defaultMapper().mapData(td)
 	largest := 0
 	for i := range ixs {
 		largest = max(largest, len(appendInteraction(nil, &ixs[i])))

@@ -2,10 +2,16 @@ package precogxexporter
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -46,4 +52,44 @@ func TestOwnTelemetry(t *testing.T) {
 		{Value: 1, Attributes: attribute.NewSet(attribute.Int("status_code", 200))},
 		{Value: 1, Attributes: attribute.NewSet(attribute.Int("status_code", 400))},
 	}, append(ignore, metricdatatest.IgnoreValue())...)
+}
+
+// Log events reach the mapping one way, joined to their spans by the
+// assembly stage, which alone counts them (log_records_mapped and
+// log_records_skipped); the shared sample c through both pipelines gives
+// its expected payload.
+func TestLogEventsTakeTheAssemblyPath(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	srv := newDevserver(t, devserver.Options{})
+	cfg := testConfig(srv.endpoint)
+	cfg.Assembly.Wait = 200 * time.Millisecond
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	set := metadatatest.NewSettings(tt)
+	tr, err := NewFactory().CreateTraces(context.Background(), set, cfg)
+	require.NoError(t, err)
+	lg, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	require.NoError(t, tr.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, lg.Start(context.Background(), componenttest.NewNopHost()))
+
+	ld := loadLogs(t, "genai/c_semconv_v128_log_events.logs.json")
+	records := ld.LogRecordCount()
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty().Body().SetStr("an ordinary log line")
+	require.NoError(t, lg.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, tr.ConsumeTraces(context.Background(), loadTraces(t, "genai/c_semconv_v128_log_events.traces.json")))
+	require.NoError(t, tr.Shutdown(context.Background())) // flushes what assembly holds
+	require.NoError(t, lg.Shutdown(context.Background()))
+
+	items := srv.Interactions()
+	require.Len(t, items, 1)
+	want, err := os.ReadFile(filepath.Join("testdata", "genai", "expected_c.json"))
+	require.NoError(t, err)
+	var expected struct{ Interactions []json.RawMessage }
+	require.NoError(t, json.Unmarshal(want, &expected))
+	assertJSONEqual(t, expected.Interactions[0], items[0].Interaction)
+
+	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
+	metadatatest.AssertEqualPrecogxLogRecordsMapped(t, tt, []metricdata.DataPoint[int64]{{Value: int64(records)}}, ignore...)
+	metadatatest.AssertEqualPrecogxLogRecordsSkipped(t, tt, []metricdata.DataPoint[int64]{{Value: 1}}, ignore...)
 }

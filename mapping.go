@@ -9,9 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/precogx/precogxexporter/internal/assembly"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/redact"
@@ -41,8 +39,6 @@ func newMapper(cfg MappingConfig, platform Platform) *mapper {
 type mapStats struct {
 	spansMapped  int64
 	spansSkipped int64
-	logsMapped   int64
-	logsSkipped  int64
 	truncated    int64
 	rawFallback  int64
 	interactions int64
@@ -72,18 +68,11 @@ type spanKey struct {
 	span  pcommon.SpanID
 }
 
-// mapData maps traces and logs of one batch together: log events join their
-// span (joinLogs); events of a span that is not in the batch stand for it.
-func (m *mapper) mapData(td ptrace.Traces, ld plog.Logs) ([]interaction, mapStats) {
+// mapData maps whole traces, their log events already joined as span events
+// by the assembly stage (the only way log events reach the mapping).
+func (m *mapper) mapData(td ptrace.Traces) ([]interaction, mapStats) {
 	b := m.batches.Get().(*batch)
 	defer m.release(b)
-	if ld.LogRecordCount() > 0 {
-		joined := ptrace.NewTraces()
-		td.CopyTo(joined)
-		js := assembly.JoinLogs(joined, ld, isContentEvent)
-		b.stats.logsMapped, b.stats.logsSkipped = js.Joined+js.Orphans, js.Skipped
-		td = joined
-	}
 	b.addTraces(td)
 	out := b.build()
 	b.stats.interactions = int64(len(out))

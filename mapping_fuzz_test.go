@@ -48,7 +48,7 @@ func FuzzMapTraces(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ixs, _ := m.mapData(td, plog.NewLogs())
+		ixs, _ := m.mapData(td)
 		checkMapped(t, ixs)
 	})
 }
@@ -62,7 +62,7 @@ func FuzzMapLogs(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ixs, _ := m.mapData(ptrace.NewTraces(), ld)
+		ixs, _ := m.mapData(joinLogs(ptrace.NewTraces(), ld))
 		checkMapped(t, ixs)
 	})
 }
@@ -90,7 +90,7 @@ func FuzzContent(f *testing.F) {
 			"input.value": s, "output.value": s}}
 		ai := tSpan{id: "ai", parent: "agent", name: "ai.generateText.doGenerate", start: 7, end: 8, attrs: map[string]any{
 			"ai.operationId": "ai.generateText.doGenerate", "ai.result.toolCalls": s, "ai.prompt.tools": s}}
-		ixs, _ := m.mapData(makeTraces(nil, agent, llm, tool, oi, ai), plog.NewLogs())
+		ixs, _ := m.mapData(makeTraces(nil, agent, llm, tool, oi, ai))
 		checkMapped(t, ixs)
 	})
 }

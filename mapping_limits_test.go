@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // Issue 10 row 10: a runaway or hostile span cannot make a payload of many
@@ -33,7 +32,7 @@ func TestEveryFieldIsBounded(t *testing.T) {
 		llm)
 	cfg := defaultMapper().cfg
 	cfg.MetadataAttributes = []string{"app.blob"}
-	ixs, st := newMapper(cfg, PlatformGeneric).mapData(td, plog.NewLogs())
+	ixs, st := newMapper(cfg, PlatformGeneric).mapData(td)
 	require.Len(t, ixs, 1)
 	body := appendInteraction(nil, &ixs[0])
 	assert.Less(t, len(body), 1<<20, "one interaction stays small")

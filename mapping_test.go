@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/precogx/precogxexporter/internal/assembly"
 )
 
 func loadTraces(t testing.TB, name string) ptrace.Traces {
@@ -33,6 +35,13 @@ func loadLogs(t testing.TB, name string) plog.Logs {
 	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(data)
 	require.NoError(t, err)
 	return ld
+}
+
+// joinLogs joins log events to their spans as the assembly stage does before
+// the mapping sees them.
+func joinLogs(td ptrace.Traces, ld plog.Logs) ptrace.Traces {
+	assembly.JoinLogs(td, ld, isContentEvent)
+	return td
 }
 
 // batchJSON encodes interactions the way a batch request carries them.
@@ -90,7 +99,7 @@ func TestSharedSamples(t *testing.T) {
 			if tt.logs != "" {
 				ld = loadLogs(t, tt.logs)
 			}
-			ixs, _ := defaultMapper().mapData(td, ld)
+			ixs, _ := defaultMapper().mapData(joinLogs(td, ld))
 			want, err := os.ReadFile(filepath.Join("testdata", "genai", tt.expected))
 			require.NoError(t, err)
 			assertJSONEqual(t, want, batchJSON(ixs))
@@ -129,7 +138,7 @@ func TestGolden(t *testing.T) {
 			if cfg, err := os.ReadFile(filepath.Join("testdata", "golden", name+".mapping.yaml")); err == nil {
 				m = mapperFromYAML(t, cfg)
 			}
-			ixs, _ := m.mapData(td, ld)
+			ixs, _ := m.mapData(joinLogs(td, ld))
 			var got bytes.Buffer
 			require.NoError(t, json.Indent(&got, batchJSON(ixs), "", "  "))
 			got.WriteByte('\n')

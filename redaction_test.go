@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -121,7 +120,7 @@ func TestRedactionCoversEveryField(t *testing.T) {
 	td := redactionTurn()
 	before := ptrace.NewTraces()
 	td.CopyTo(before)
-	ixs, st := redactingMapper(t, redactionMapping(), allRedaction()).mapData(td, plog.NewLogs())
+	ixs, st := redactingMapper(t, redactionMapping(), allRedaction()).mapData(td)
 	require.Len(t, ixs, 1)
 	body := appendInteraction(nil, &ixs[0])
 	for _, v := range pii {
@@ -159,7 +158,7 @@ func TestRedactionBeforeTruncation(t *testing.T) {
 	for limit := 1; limit <= 400; limit++ {
 		mcfg := redactionMapping()
 		mcfg.MaxFieldBytes = limit
-		ixs, st := redactingMapper(t, mcfg, allRedaction()).mapData(redactionTurn(), plog.NewLogs())
+		ixs, st := redactingMapper(t, mcfg, allRedaction()).mapData(redactionTurn())
 		require.Len(t, ixs, 1)
 		body := string(appendInteraction(nil, &ixs[0]))
 		for _, f := range fragments {
@@ -185,9 +184,9 @@ func TestRedactionOffLeavesPayloadsAlone(t *testing.T) {
 		rel, _ := filepath.Rel("testdata", f)
 		td := loadTraces(t, rel)
 		mcfg := createDefaultConfig().(*Config).Mapping
-		plain, _ := defaultMapper().mapData(td, plog.NewLogs())
-		off, _ := redactingMapper(t, mcfg, RedactionConfig{}).mapData(td, plog.NewLogs())
-		on, st := redactingMapper(t, mcfg, rc).mapData(td, plog.NewLogs())
+		plain, _ := defaultMapper().mapData(td)
+		off, _ := redactingMapper(t, mcfg, RedactionConfig{}).mapData(td)
+		on, st := redactingMapper(t, mcfg, rc).mapData(td)
 		assert.Equal(t, batchJSON(plain), batchJSON(off), rel)
 		assert.Equal(t, string(batchJSON(plain)), string(batchJSON(on)), "%s: nothing to mask, nothing masked", rel)
 		assert.Equal(t, redact.Counts{}, st.redacted, rel)
@@ -398,7 +397,7 @@ func BenchmarkRedactionMapAndEncode(b *testing.B) {
 				var buf []byte
 				b.ReportAllocs()
 				for b.Loop() {
-					ixs, _ := m.mapData(td, plog.NewLogs())
+					ixs, _ := m.mapData(td)
 					for i := range ixs {
 						buf = appendInteraction(buf[:0], &ixs[i])
 					}
@@ -418,7 +417,7 @@ func TestRedactionSkipsDroppedToolCalls(t *testing.T) {
 		spans = append(spans, tSpan{id: fmt.Sprintf("t%d", i), parent: "agent", name: "execute_tool", start: int64(3 + i), end: int64(4 + i),
 			attrs: map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "gen_ai.tool.call.arguments": `{"to":"a@b.io"}`}})
 	}
-	ixs, st := redactingMapper(t, createDefaultConfig().(*Config).Mapping, RedactionConfig{Emails: true}).mapData(makeTraces(nil, spans...), plog.NewLogs())
+	ixs, st := redactingMapper(t, createDefaultConfig().(*Config).Mapping, RedactionConfig{Emails: true}).mapData(makeTraces(nil, spans...))
 	require.Len(t, ixs, 1)
 	assert.Len(t, ixs[0].ToolCalls, maxToolCalls)
 	assert.Equal(t, int64(maxToolCalls), st.redacted[redact.Email])
