@@ -7,7 +7,6 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -123,13 +122,16 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	if err == nil || consumererror.IsPermanent(err) {
 		return err
 	}
-	failed := map[pcommon.TraceID]struct{}{}
+	// the retry unit is the turn: only the spans of turns not delivered
+	retry := make([]bool, td.SpanCount())
 	for i, o := range outcomes {
 		if o == precogxapi.Pending || o == precogxapi.Retry {
-			failed[ixs[i].traceID] = struct{}{}
+			for _, s := range ixs[i].spans {
+				retry[s] = true
+			}
 		}
 	}
-	return consumererror.NewTraces(err, filterTraces(td, failed))
+	return consumererror.NewTraces(err, pdatautil.SpansAt(td, retry))
 }
 
 func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []interaction {
@@ -150,11 +152,4 @@ func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []i
 		e.logger.Debug("skipped spans without GenAI data", zap.Int64("spans", st.spansSkipped))
 	}
 	return ixs
-}
-
-func filterTraces(td ptrace.Traces, keep map[pcommon.TraceID]struct{}) ptrace.Traces {
-	return pdatautil.SpansWhere(td, func(s ptrace.Span) bool {
-		_, ok := keep[s.TraceID()]
-		return ok
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,26 +256,62 @@ func TestGarbageErrorBody(t *testing.T) {
 	assert.Less(t, len(err.Error()), 1024, "error bodies are cut short")
 }
 
-func TestPartialRetryKeepsOnlyUnsentTraces(t *testing.T) {
-	var calls int
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		calls++
-		if calls == 1 {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}))
-	defer hs.Close()
-	cfg := testConfig(hs.URL)
-	cfg.MaxBatchInteractions = 1
-	e := startExporter(t, cfg)
-	td := loadTraces(t, "genai/b_semconv_v126_span_events.traces.json") // two traces, one span each
-	err := e.pushTraces(context.Background(), td)
-	require.Error(t, err)
-	var te consumererror.Traces
-	require.True(t, errors.As(err, &te))
-	assert.Equal(t, 1, te.Data().SpanCount(), "the delivered trace is not retried")
+// A failed delivery hands back for retry only the spans of the turns not
+// delivered: two traces of one turn each, and one trace of two turns (two
+// agent runs under a conversation span not sent), with the batch API and
+// with a platform route (one interaction per request).
+func TestPartialRetryKeepsOnlyUndeliveredTurns(t *testing.T) {
+	twoTurns := makeTraces(map[string]any{"service.name": "svc"},
+		tSpan{id: "agent1", parent: "conversation", name: "invoke_agent a", start: 0, end: 5, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		chatSpan("llm1", "agent1", 1, 4, userHi, answerOK),
+		tSpan{id: "agent2", parent: "conversation", name: "invoke_agent a", start: 10, end: 15, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		chatSpan("llm2", "agent2", 11, 14, userHi, answerOK),
+		tSpan{id: "db", parent: "agent2", name: "SELECT", start: 12, end: 13})
+	tests := []struct {
+		name     string
+		td       func(*testing.T) ptrace.Traces
+		platform Platform
+		retried  []string // span names handed back
+	}{
+		{"two traces, batch API", func(t *testing.T) ptrace.Traces { return loadTraces(t, "genai/b_semconv_v126_span_events.traces.json") },
+			PlatformGeneric, []string{"chat gpt-4"}},
+		{"one trace of two turns, batch API", func(*testing.T) ptrace.Traces { return twoTurns }, PlatformGeneric,
+			[]string{"invoke_agent a", "chat m", "SELECT"}},
+		{"one trace of two turns, platform route", func(*testing.T) ptrace.Traces { return twoTurns }, PlatformDify,
+			[]string{"invoke_agent a", "chat m", "SELECT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				if calls.Add(1) == 1 {
+					w.WriteHeader(http.StatusOK)
+					return
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}))
+			defer hs.Close()
+			cfg := testConfig(hs.URL)
+			cfg.MaxBatchInteractions = 1
+			cfg.Platform = tt.platform
+			e := startExporter(t, cfg)
+			err := e.pushTraces(context.Background(), tt.td(t))
+			require.Error(t, err)
+			var te consumererror.Traces
+			require.True(t, errors.As(err, &te))
+			var names []string
+			rss := te.Data().ResourceSpans()
+			for i := 0; i < rss.Len(); i++ {
+				sss := rss.At(i).ScopeSpans()
+				for j := 0; j < sss.Len(); j++ {
+					for k := 0; k < sss.At(j).Spans().Len(); k++ {
+						names = append(names, sss.At(j).Spans().At(k).Name())
+					}
+				}
+			}
+			assert.ElementsMatch(t, tt.retried, names, "the delivered turn is not retried")
+		})
+	}
 }
 
 func TestNonGenAISpansAreSkipped(t *testing.T) {

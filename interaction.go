@@ -20,9 +20,9 @@ type interaction struct {
 	SessionID      string
 	ConversationID string
 
-	// traceID links the interaction back to the spans it came from, so a
-	// failed delivery retries only those.
-	traceID pcommon.TraceID
+	// spans are the positions (in the order of the mapped traces) of the
+	// spans of its turn, so a failed delivery retries only those.
+	spans []int
 }
 
 type interactionMeta struct {

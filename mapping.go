@@ -727,7 +727,7 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 			b.spans[llms[k]].fillFrom(&b.spans[j], false)
 		}
 	}
-	ix := interaction{traceID: b.spans[root].traceID}
+	ix := interaction{spans: members}
 	for _, i := range members {
 		used[i] = true
 		if !b.spans[i].synthetic {

@@ -17,3 +17,14 @@ func SpansWhere(td ptrace.Traces, keep func(ptrace.Span) bool) ptrace.Traces {
 	})
 	return out
 }
+
+// SpansAt returns a copy of td with only the spans whose position (in the
+// order of ResourceSpans, ScopeSpans, Spans) is true in keep.
+func SpansAt(td ptrace.Traces, keep []bool) ptrace.Traces {
+	n := 0
+	return SpansWhere(td, func(ptrace.Span) bool {
+		k := n < len(keep) && keep[n]
+		n++
+		return k
+	})
+}
