@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/genaitest"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 // benchTraces builds n agent turns of SPEC section 9 (4 spans) with a user
@@ -41,7 +42,7 @@ func BenchmarkMapAndEncode(b *testing.B) {
 			for b.Loop() {
 				ixs, _ := m.mapData(td)
 				for i := range ixs {
-					buf = appendInteraction(buf[:0], &ixs[i])
+					buf = precogxapi.AppendInteraction(buf[:0], &ixs[i].Interaction)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*td.SpanCount()), "ns/span")

@@ -116,7 +116,7 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	}
 	encoded := make([][]byte, len(ixs))
 	for i := range ixs {
-		encoded[i] = appendInteraction(nil, &ixs[i])
+		encoded[i] = precogxapi.AppendInteraction(nil, &ixs[i].Interaction)
 	}
 	outcomes, err := e.client.Deliver(ctx, encoded)
 	if err == nil || consumererror.IsPermanent(err) {

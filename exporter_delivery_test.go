@@ -30,6 +30,7 @@ import (
 	"github.com/precogx/precogxexporter/internal/devserver"
 	"github.com/precogx/precogxexporter/internal/metadata"
 	"github.com/precogx/precogxexporter/internal/metadatatest"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 // statusHost records the component status events the exporter reports.
@@ -87,7 +88,7 @@ func TestTooLargeBatchesAreSplit(t *testing.T) {
 	ixs, _ := defaultMapper().mapData(td)
 	largest := 0
 	for i := range ixs {
-		largest = max(largest, len(appendInteraction(nil, &ixs[i])))
+		largest = max(largest, len(precogxapi.AppendInteraction(nil, &ixs[i].Interaction)))
 	}
 	t.Run("halves fit", func(t *testing.T) {
 		srv := newDevserver(t, devserver.Options{MaxBodyBytes: int64(largest) + 2048})

@@ -7,13 +7,22 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/precogx/precogxexporter/internal/pdatautil"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/redact"
 )
+
+// interaction is one mapped turn: what PrecogX gets, and the positions (in
+// the order of the mapped traces) of the turn's spans, so that a failed
+// delivery retries only those.
+type interaction struct {
+	precogxapi.Interaction
+	spans []int
+}
 
 // mapper turns spans and GenAI log events into interactions. It is pure:
 // pdata in, interactions out, no I/O.
@@ -478,7 +487,7 @@ func (b *batch) eventMessage(ev *eventData) (message, bool) {
 	var data []byte
 	switch ev.body.typ() {
 	case pcommon.ValueTypeMap:
-		data = appendValue(nil, ev.body.v)
+		data = pdatautil.AppendJSONValue(nil, ev.body.v)
 	case pcommon.ValueTypeStr:
 		data = []byte(ev.body.v.Str())
 	default:
@@ -498,7 +507,7 @@ func (b *batch) eventMessage(ev *eventData) (message, bool) {
 func appendMapJSON(b []byte, m pcommon.Map) []byte {
 	v := pcommon.NewValueMap()
 	m.CopyTo(v.Map())
-	return appendValue(b, v)
+	return pdatautil.AppendJSONValue(b, v)
 }
 
 type jToolDef struct {
@@ -784,7 +793,7 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 	// timing
 	md.Timestamp = g.start
 	if g.end != 0 && g.end >= g.start && g.start != 0 {
-		md.ResponseTimeMS = someInt(int64((g.end - g.start) / 1e6))
+		md.ResponseTimeMS = precogxapi.SomeInt(int64((g.end - g.start) / 1e6))
 	}
 	md.TraceID = hex.EncodeToString(rs.traceID[:])
 	md.RootSpanID = hex.EncodeToString(rs.spanID[:])
@@ -820,7 +829,7 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 			total += u.total.V
 		}
 		if sd.cost.OK {
-			md.CostUSD = someFloat(md.CostUSD.V + sd.cost.V)
+			md.CostUSD = precogxapi.SomeFloat(md.CostUSD.V + sd.cost.V)
 		}
 		if sd.responseID != "" {
 			md.ResponseIDs = append(md.ResponseIDs, sd.responseID)
@@ -839,7 +848,7 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 		}
 		if p := sd.invocation(); p != nil {
 			if !sd.temperature.OK && p.Temperature != nil {
-				md.Temperature = someFloat(*p.Temperature)
+				md.Temperature = precogxapi.SomeFloat(*p.Temperature)
 			}
 			if !sd.maxTokens.OK {
 				if mt := p.maxTokens(); mt.OK && mt.V >= 0 {
@@ -849,8 +858,8 @@ func (b *batch) buildInteraction(g *rootGroup, used []bool) (interaction, bool) 
 		}
 	}
 	if hasUsage {
-		md.InputTokens, md.OutputTokens = someInt(in), someInt(out)
-		md.TokensUsed = someInt(total)
+		md.InputTokens, md.OutputTokens = precogxapi.SomeInt(in), precogxapi.SomeInt(out)
+		md.TokensUsed = precogxapi.SomeInt(total)
 	}
 	last := &b.spans[llms[len(llms)-1]]
 	md.RequestModel = last.requestModelOf()
@@ -1027,7 +1036,7 @@ func (sd *spanData) tokens() (tokenUsage, bool) {
 	for _, u := range sd.usage {
 		if u.in.OK || u.out.OK || u.total.OK {
 			if !u.total.OK || u.in.OK || u.out.OK {
-				u.total = someInt(u.in.V + u.out.V)
+				u.total = precogxapi.SomeInt(u.in.V + u.out.V)
 			}
 			return u, true
 		}
@@ -1072,13 +1081,13 @@ type invocationParams struct {
 	MaxCompletionTokens *int64   `json:"max_completion_tokens"`
 }
 
-func (p *invocationParams) maxTokens() optInt {
+func (p *invocationParams) maxTokens() precogxapi.OptInt {
 	for _, v := range []*int64{p.MaxTokens, p.MaxOutputTokens, p.MaxCompletionTokens} {
 		if v != nil {
-			return someInt(*v)
+			return precogxapi.SomeInt(*v)
 		}
 	}
-	return optInt{}
+	return precogxapi.OptInt{}
 }
 
 func (sd *spanData) invocation() *invocationParams {
@@ -1251,9 +1260,9 @@ func transcript(c *llmContent) string {
 			for _, p := range m.parts {
 				switch p.kind {
 				case partToolCall:
-					parts = append(parts, p.name+"("+rawText(p.args)+")")
+					parts = append(parts, p.name+"("+p.args.Text()+")")
 				case partToolResult:
-					parts = append(parts, rawText(p.args))
+					parts = append(parts, p.args.Text())
 				}
 			}
 			text = strings.Join(parts, " ")
@@ -1419,12 +1428,12 @@ func unwrapEntityText(s string) string {
 	if s == "" {
 		return ""
 	}
-	return rawText(unwrapEntity(s))
+	return unwrapEntity(s).Text()
 }
 
 // unwrapEntity reads traceloop's {"args":[...],"kwargs":{...}} wrapping.
-func unwrapEntity(s string) rawJSON {
-	var v rawJSON
+func unwrapEntity(s string) precogxapi.RawJSON {
+	var v precogxapi.RawJSON
 	if t := strings.TrimSpace(s); json.Valid([]byte(t)) {
 		// also unwraps JSON encoded twice, as the JS SDK does
 		v = jsonFromRaw(json.RawMessage(t))
@@ -1450,7 +1459,7 @@ func unwrapEntity(s string) rawJSON {
 	_ = json.Unmarshal(v, &w)
 	switch {
 	case len(w.Args) == 0 && hasKwargs:
-		return rawJSON(kw)
+		return precogxapi.RawJSON(kw)
 	case len(w.Kwargs) == 0 && len(w.Args) == 1:
 		return jsonFromRaw(w.Args[0])
 	case len(w.Kwargs) == 0:
@@ -1461,7 +1470,7 @@ func unwrapEntity(s string) rawJSON {
 }
 
 // toolCalls applies rule 5.
-func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
+func (b *batch) toolCalls(tools []int, contents []llmContent) []precogxapi.ToolCall {
 	defs := map[string]string{}
 	for k := range contents {
 		for _, d := range contents[k].toolDefs {
@@ -1472,12 +1481,12 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 			}
 		}
 	}
-	out := make([]toolCall, 0, len(tools))
+	out := make([]precogxapi.ToolCall, 0, len(tools))
 	matched := make([]bool, len(tools))
 	callIDs := make([]string, len(tools))
 	for t, i := range tools {
 		sd := &b.spans[i]
-		tc := toolCall{Success: !sd.error}
+		tc := precogxapi.ToolCall{Success: !sd.error}
 		switch {
 		case sd.toolArgs.ok:
 			tc.Input = jsonFromValue(sd.toolArgs.v)
@@ -1509,7 +1518,7 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 		tc.Description = firstNonEmpty(sd.toolDesc, defs[tc.Name])
 		callIDs[t] = firstNonEmpty(sd.toolCallID, lc.callID)
 		if sd.end >= sd.start && sd.end != 0 {
-			tc.ExecutionMS = someInt(int64((sd.end - sd.start) / 1e6))
+			tc.ExecutionMS = precogxapi.SomeInt(int64((sd.end - sd.start) / 1e6))
 		}
 		out = append(out, tc)
 	}
@@ -1572,7 +1581,7 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 			pending = append(pending, p)
 		}
 	}
-	var results map[string]rawJSON
+	var results map[string]precogxapi.RawJSON
 	for _, p := range pending {
 		found := false
 		for t := range tools {
@@ -1585,7 +1594,7 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 		if found {
 			continue
 		}
-		tc := toolCall{Name: p.name, Description: defs[p.name], Input: p.args, Success: true}
+		tc := precogxapi.ToolCall{Name: p.name, Description: defs[p.name], Input: p.args, Success: true}
 		if p.id != "" {
 			if results == nil {
 				results = b.toolResults(contents)
@@ -1598,8 +1607,8 @@ func (b *batch) toolCalls(tools []int, contents []llmContent) []toolCall {
 }
 
 // toolResults reads the tool results in every call's input, by call id.
-func (b *batch) toolResults(contents []llmContent) map[string]rawJSON {
-	results := map[string]rawJSON{}
+func (b *batch) toolResults(contents []llmContent) map[string]precogxapi.RawJSON {
+	results := map[string]precogxapi.RawJSON{}
 	for k := range contents {
 		b.parseInput(&contents[k])
 		for i := range contents[k].input {
@@ -1615,7 +1624,7 @@ func (b *batch) toolResults(contents []llmContent) map[string]rawJSON {
 
 // fillInput gives a tool span the arguments of its requested call when the
 // span has none, or only text whose argument names are lost (rule 11).
-func fillInput(tc *toolCall, p part) {
+func fillInput(tc *precogxapi.ToolCall, p part) {
 	if len(p.args) > 0 && (len(tc.Input) == 0 || (tc.Input[0] != '{' && tc.Input[0] != '[')) {
 		tc.Input = p.args
 	}
@@ -1635,7 +1644,7 @@ func toolEventText(sd *spanData, name, key string) string {
 }
 
 type lcToolMessage struct {
-	content      rawJSON
+	content      precogxapi.RawJSON
 	name, callID string
 }
 
@@ -1643,7 +1652,7 @@ type lcToolMessage struct {
 // ({"lc":1,"type":"constructor","id":[...,"ToolMessage"],"kwargs":{...}},
 // also wrapped as {"output":...}), as LangChain instrumentations record a
 // tool's output.
-func langChainToolMessage(r rawJSON) (lcToolMessage, bool) {
+func langChainToolMessage(r precogxapi.RawJSON) (lcToolMessage, bool) {
 	if len(r) == 0 || r[0] != '{' || !bytes.Contains(r, []byte(`"ToolMessage"`)) {
 		return lcToolMessage{}, false
 	}
@@ -1673,45 +1682,24 @@ func langChainToolMessage(r rawJSON) (lcToolMessage, bool) {
 	return lcToolMessage{content: blockValue(jsonFromRaw(m.Kwargs.Content)), name: m.Kwargs.Name, callID: m.Kwargs.ToolCallID}, true
 }
 
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // customFields copies mapping.metadata_attributes (spans first, then resource).
-func (b *batch) customFields(members []int, res *resourceData) []customField {
-	var out []customField
+func (b *batch) customFields(members []int, res *resourceData) []precogxapi.CustomField {
+	var out []precogxapi.CustomField
 	for _, k := range b.m.cfg.MetadataAttributes {
 		found := false
 		for _, i := range members {
 			sd := &b.spans[i]
 			if v, ok := sd.attrs.Get(k); ok {
-				out = append(out, customField{k, v})
+				out = append(out, precogxapi.CustomField{Key: k, Value: v})
 				found = true
 				break
 			}
 		}
 		if !found {
 			if v, ok := res.res.Attributes().Get(k); ok {
-				out = append(out, customField{k, v})
+				out = append(out, precogxapi.CustomField{Key: k, Value: v})
 			}
 		}
 	}
 	return out
-}
-
-// rawText shows a JSON value as text: strings unquoted, the rest as JSON.
-func rawText(r rawJSON) string {
-	if len(r) > 0 && r[0] == '"' {
-		var s string
-		if json.Unmarshal(r, &s) == nil {
-			return s
-		}
-	}
-	return string(r)
 }

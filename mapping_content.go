@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/precogx/precogxexporter/internal/pdatautil"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -23,7 +25,7 @@ type part struct {
 	text string
 	id   string
 	name string
-	args rawJSON // tool call arguments or tool result
+	args precogxapi.RawJSON // tool call arguments or tool result
 }
 
 type message struct {
@@ -189,7 +191,7 @@ func (f *flatFields) read(m *message, key string, v pcommon.Value) {
 }
 
 // unwrapTyped unwraps the AI SDK's {"type":"json"|"text","value":X} tool outputs.
-func unwrapTyped(r rawJSON) rawJSON {
+func unwrapTyped(r precogxapi.RawJSON) precogxapi.RawJSON {
 	if len(r) == 0 || r[0] != '{' {
 		return r
 	}
@@ -209,7 +211,7 @@ func unwrapTyped(r rawJSON) rawJSON {
 
 // jsonFromRaw normalises a JSON value: a string holding a JSON object or
 // array becomes that object or array.
-func jsonFromRaw(raw json.RawMessage) rawJSON {
+func jsonFromRaw(raw json.RawMessage) precogxapi.RawJSON {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
@@ -222,33 +224,33 @@ func jsonFromRaw(raw json.RawMessage) rawJSON {
 		return jsonFromText(s)
 	}
 	if !json.Valid(raw) {
-		return appendString(nil, string(raw))
+		return pdatautil.AppendJSONString(nil, string(raw))
 	}
-	return rawJSON(raw)
+	return precogxapi.RawJSON(raw)
 }
 
 // jsonFromText keeps text that is a JSON object or array as JSON, other
 // text as a JSON string.
-func jsonFromText(s string) rawJSON {
+func jsonFromText(s string) precogxapi.RawJSON {
 	t := strings.TrimSpace(s)
-	// read-only views: rawJSON is never written to
+	// read-only views: precogxapi.RawJSON is never written to
 	if tb := unsafe.Slice(unsafe.StringData(t), len(t)); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(tb) {
-		return rawJSON(tb)
+		return precogxapi.RawJSON(tb)
 	}
 	if s == "" {
 		return nil
 	}
-	return appendString(nil, s)
+	return pdatautil.AppendJSONString(nil, s)
 }
 
-func jsonFromValue(v pcommon.Value) rawJSON {
+func jsonFromValue(v pcommon.Value) precogxapi.RawJSON {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		return jsonFromText(v.Str())
 	case pcommon.ValueTypeEmpty:
 		return nil
 	}
-	return appendValue(nil, v)
+	return pdatautil.AppendJSONValue(nil, v)
 }
 
 // valueJSON returns the JSON text of a content attribute, which arrives as a
@@ -260,7 +262,7 @@ func valueJSON(v pcommon.Value) []byte {
 		s := v.Str()
 		return unsafe.Slice(unsafe.StringData(s), len(s))
 	case pcommon.ValueTypeMap, pcommon.ValueTypeSlice:
-		return appendValue(nil, v)
+		return pdatautil.AppendJSONValue(nil, v)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -33,7 +34,7 @@ func seedFiles(f *testing.F, pattern string) {
 // checkMapped encodes what the mapping produced and requires valid JSON.
 func checkMapped(t *testing.T, ixs []interaction) {
 	for i := range ixs {
-		if b := appendInteraction(nil, &ixs[i]); !json.Valid(b) {
+		if b := precogxapi.AppendInteraction(nil, &ixs[i].Interaction); !json.Valid(b) {
 			t.Fatalf("invalid JSON produced: %s", b)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	jsoniter "github.com/json-iterator/go"
+	"github.com/precogx/precogxexporter/internal/pdatautil"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 // Content JSON is read in one streaming pass (json-iterator, already used by
@@ -234,7 +236,7 @@ func readPart(it *jsoniter.Iterator) (part, bool) {
 		result := pf.result
 		if result == nil {
 			if pf.contentIsString {
-				result = appendString(nil, pf.text)
+				result = pdatautil.AppendJSONString(nil, pf.text)
 			} else {
 				result = pf.content
 			}
@@ -247,7 +249,7 @@ func readPart(it *jsoniter.Iterator) (part, bool) {
 // blockValue reads a tool result given as a list of content blocks
 // ([{"type":"text","text":...}] or [{"json":...}]) as its value: the JSON
 // block, else the text (as JSON when it is JSON). Other values stay as they are.
-func blockValue(r rawJSON) rawJSON {
+func blockValue(r precogxapi.RawJSON) precogxapi.RawJSON {
 	if len(r) < 2 || r[0] != '[' {
 		return r
 	}

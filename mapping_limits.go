@@ -1,9 +1,8 @@
 package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
-	"strconv"
-
 	"github.com/precogx/precogxexporter/internal/pdatautil"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -29,14 +28,14 @@ func (b *batch) limit(ix *interaction) {
 	md := &ix.Meta
 	cut := func(s *string, n int) {
 		if n > 0 && len(*s) > n {
-			*s = truncateUTF8(*s, n)
+			*s = precogxapi.TruncateUTF8(*s, n)
 			md.Truncated = true
 			b.stats.truncated++
 		}
 	}
-	cutRaw := func(r *rawJSON) {
+	cutRaw := func(r *precogxapi.RawJSON) {
 		if limit > 0 && len(*r) > limit {
-			*r = appendString(nil, truncateUTF8(string(*r), limit))
+			*r = pdatautil.AppendJSONString(nil, precogxapi.TruncateUTF8(string(*r), limit))
 			md.Truncated = true
 			b.stats.truncated++
 		}
@@ -75,24 +74,15 @@ func (b *batch) limit(ix *interaction) {
 		f := &md.Custom[i]
 		if limit > 0 && pdatautil.ValueSize(f.Value) > int64(limit) {
 			// the attribute belongs to the span: the cut goes to a new value
-			text := string(appendValue(nil, f.Value))
+			text := string(pdatautil.AppendJSONValue(nil, f.Value))
 			if f.Value.Type() == pcommon.ValueTypeStr {
 				text = f.Value.Str()
 			}
 			if len(text) > limit {
-				f.Value = pcommon.NewValueStr(truncateUTF8(text, limit))
+				f.Value = pcommon.NewValueStr(precogxapi.TruncateUTF8(text, limit))
 				md.Truncated = true
 				b.stats.truncated++
 			}
 		}
 	}
-}
-
-// appendDropped writes metadata.tool_calls_dropped when toolCalls was cut.
-func appendDropped(b []byte, n int) []byte {
-	if n == 0 {
-		return b
-	}
-	b = appendKey(b, "tool_calls_dropped")
-	return strconv.AppendInt(b, int64(n), 10)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,7 +35,7 @@ func TestEveryFieldIsBounded(t *testing.T) {
 	cfg.MetadataAttributes = []string{"app.blob"}
 	ixs, st := newMapper(cfg, PlatformGeneric).mapData(td)
 	require.Len(t, ixs, 1)
-	body := appendInteraction(nil, &ixs[0])
+	body := precogxapi.AppendInteraction(nil, &ixs[0].Interaction)
 	assert.Less(t, len(body), 1<<20, "one interaction stays small")
 	ix := decode(t, &ixs[0])
 	md := meta(ix)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -105,7 +106,7 @@ func mapOne(t *testing.T, m *mapper, td ptrace.Traces) (map[string]any, mapStats
 
 func decode(t *testing.T, ix *interaction) map[string]any {
 	t.Helper()
-	b := appendInteraction(nil, ix)
+	b := precogxapi.AppendInteraction(nil, &ix.Interaction)
 	require.True(t, json.Valid(b), "invalid JSON: %s", b)
 	var out map[string]any
 	require.NoError(t, json.Unmarshal(b, &out))
@@ -546,17 +547,6 @@ func TestMaxFieldBytes(t *testing.T) {
 	assert.Equal(t, int64(2), st.truncated)
 }
 
-func TestAppendStringEscapes(t *testing.T) {
-	for _, s := range []string{"plain", `quo"te`, `back\slash`, "ctl\x00\x1f\n\r\t", "<html>&", "\u2028\u2029", "emoji 🚀", "bad \xc3\x28"} {
-		b := appendString(nil, s)
-		var got string
-		require.NoError(t, json.Unmarshal(b, &got), "%q -> %s", s, b)
-		if utf8.ValidString(s) {
-			assert.Equal(t, s, got)
-		}
-	}
-}
-
 func TestFallbackSources(t *testing.T) {
 	t.Run("OpenInference LLM span with only input.value and output.value", func(t *testing.T) {
 		llm := tSpan{id: "llm", name: "ChatCompletion", end: 5, attrs: map[string]any{
@@ -732,8 +722,8 @@ func TestRule10ContentBlocks(t *testing.T) {
 		assert.Equal(t, "get_weather", tc["name"])
 		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
 		assert.Equal(t, map[string]any{"temp": float64(1)}, tc["output"], "text block holding JSON")
-		assert.Equal(t, rawJSON(`{"time":"noon"}`), blockValue(rawJSON(`[{"json":{"time":"noon"}}]`)))
-		assert.Equal(t, rawJSON(`[{"type":"image"}]`), blockValue(rawJSON(`[{"type":"image"}]`)), "other blocks stay as they are")
+		assert.Equal(t, precogxapi.RawJSON(`{"time":"noon"}`), blockValue(precogxapi.RawJSON(`[{"json":{"time":"noon"}}]`)))
+		assert.Equal(t, precogxapi.RawJSON(`[{"type":"image"}]`), blockValue(precogxapi.RawJSON(`[{"type":"image"}]`)), "other blocks stay as they are")
 	})
 	t.Run("Anthropic SDK tool span: anthropic.tool_result.content blocks", func(t *testing.T) {
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
@@ -815,7 +805,7 @@ func TestRule11ToolArgsFromTheRequest(t *testing.T) {
 		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
 		assert.Equal(t, map[string]any{"temp": float64(1)}, tc["output"])
 		wrapped := `{"output":` + out + `}`
-		lc, ok := langChainToolMessage(rawJSON(wrapped))
+		lc, ok := langChainToolMessage(precogxapi.RawJSON(wrapped))
 		assert.True(t, ok)
 		assert.Equal(t, "c1", lc.callID)
 	})

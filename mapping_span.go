@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/precogx/precogxexporter/internal/assembly"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -116,10 +117,10 @@ type spanData struct {
 
 	provider, system, llmProvider, llmSystem, aiProvider string
 	requestModel, responseModel, responseID              string
-	temperature                                          optFloat
-	maxTokens                                            optInt
+	temperature                                          precogxapi.OptFloat
+	maxTokens                                            precogxapi.OptInt
 	usage                                                [usageSources]tokenUsage
-	cost                                                 optFloat
+	cost                                                 precogxapi.OptFloat
 	finishReasons                                        []string
 	finishReasonsVal                                     val
 	invocationParams                                     string
@@ -164,7 +165,7 @@ const (
 )
 
 type tokenUsage struct {
-	in, out, total optInt
+	in, out, total precogxapi.OptInt
 }
 
 type toolDef struct {
@@ -490,35 +491,35 @@ func (sd *spanData) classify() {
 	}
 }
 
-func floatOf(v pcommon.Value) optFloat {
+func floatOf(v pcommon.Value) precogxapi.OptFloat {
 	switch v.Type() {
 	case pcommon.ValueTypeDouble:
-		return someFloat(v.Double())
+		return precogxapi.SomeFloat(v.Double())
 	case pcommon.ValueTypeInt:
-		return someFloat(float64(v.Int()))
+		return precogxapi.SomeFloat(float64(v.Int()))
 	case pcommon.ValueTypeStr:
 		if f, err := strconv.ParseFloat(strings.TrimSpace(v.Str()), 64); err == nil {
-			return someFloat(f)
+			return precogxapi.SomeFloat(f)
 		}
 	}
-	return optFloat{}
+	return precogxapi.OptFloat{}
 }
 
-func intOf(v pcommon.Value) optInt {
+func intOf(v pcommon.Value) precogxapi.OptInt {
 	switch v.Type() {
 	case pcommon.ValueTypeInt:
-		return someInt(v.Int())
+		return precogxapi.SomeInt(v.Int())
 	case pcommon.ValueTypeDouble:
 		f := v.Double()
 		if f >= -1e15 && f <= 1e15 {
-			return someInt(int64(f))
+			return precogxapi.SomeInt(int64(f))
 		}
 	case pcommon.ValueTypeStr:
 		if i, err := strconv.ParseInt(strings.TrimSpace(v.Str()), 10, 64); err == nil {
-			return someInt(i)
+			return precogxapi.SomeInt(i)
 		}
 	}
-	return optInt{}
+	return precogxapi.OptInt{}
 }
 
 // val is an optional attribute value (the zero pcommon.Value is not usable).

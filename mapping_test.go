@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/precogx/precogxexporter/internal/assembly"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 func loadTraces(t testing.TB, name string) ptrace.Traces {
@@ -51,7 +52,7 @@ func batchJSON(ixs []interaction) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendInteraction(b, &ixs[i])
+		b = precogxapi.AppendInteraction(b, &ixs[i].Interaction)
 	}
 	return append(b, ']', '}')
 }

@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/precogx/precogxexporter/internal/pdatautil"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/precogx/precogxexporter/internal/redact"
 )
 
@@ -164,7 +166,7 @@ type hasher struct {
 // json masks every string value of a JSON document at any depth; object
 // keys, numbers and the layout stay. It returns raw itself when nothing
 // changed.
-func (rd *redactor) json(raw rawJSON, c *redact.Counts) rawJSON {
+func (rd *redactor) json(raw precogxapi.RawJSON, c *redact.Counts) precogxapi.RawJSON {
 	var out []byte
 	last := 0
 	for i := 0; i < len(raw); {
@@ -176,7 +178,7 @@ func (rd *redactor) json(raw rawJSON, c *redact.Counts) rawJSON {
 		if end < 0 {
 			// not JSON, which the mapping never produces: mask it as text
 			if s, ok := rd.text.Text(string(raw), c); ok {
-				return appendString(nil, s)
+				return pdatautil.AppendJSONString(nil, s)
 			}
 			return raw
 		}
@@ -202,7 +204,7 @@ func (rd *redactor) json(raw rawJSON, c *redact.Counts) rawJSON {
 		}
 		if red, ok := rd.text.Text(s, c); ok {
 			out = append(out, raw[last:i]...)
-			out = appendString(out, red)
+			out = pdatautil.AppendJSONString(out, red)
 			last = end
 		}
 		i = end

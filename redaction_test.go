@@ -27,6 +27,7 @@ import (
 
 	"github.com/precogx/precogxexporter/internal/devserver"
 	"github.com/precogx/precogxexporter/internal/metadatatest"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/precogx/precogxexporter/internal/redact"
 )
 
@@ -122,7 +123,7 @@ func TestRedactionCoversEveryField(t *testing.T) {
 	td.CopyTo(before)
 	ixs, st := redactingMapper(t, redactionMapping(), allRedaction()).mapData(td)
 	require.Len(t, ixs, 1)
-	body := appendInteraction(nil, &ixs[0])
+	body := precogxapi.AppendInteraction(nil, &ixs[0].Interaction)
 	for _, v := range pii {
 		assert.NotContains(t, string(body), v)
 	}
@@ -160,7 +161,7 @@ func TestRedactionBeforeTruncation(t *testing.T) {
 		mcfg.MaxFieldBytes = limit
 		ixs, st := redactingMapper(t, mcfg, allRedaction()).mapData(redactionTurn())
 		require.Len(t, ixs, 1)
-		body := string(appendInteraction(nil, &ixs[0]))
+		body := string(precogxapi.AppendInteraction(nil, &ixs[0].Interaction))
 		for _, f := range fragments {
 			require.NotContains(t, body, f, "max_field_bytes %d", limit)
 		}
@@ -208,9 +209,9 @@ func TestRedactionJSONShapes(t *testing.T) {
 		`{"k":""}`:                                             `{"k":""}`,
 	} {
 		var c redact.Counts
-		assert.Equal(t, want, string(rd.json(rawJSON(in), &c)), in)
+		assert.Equal(t, want, string(rd.json(precogxapi.RawJSON(in), &c)), in)
 	}
-	raw := rawJSON(`{"clean":["no values here", 1, true, null]}`)
+	raw := precogxapi.RawJSON(`{"clean":["no values here", 1, true, null]}`)
 	var c redact.Counts
 	out := rd.json(raw, &c)
 	assert.Same(t, &raw[0], &out[0], "unchanged JSON is not copied")
@@ -361,7 +362,7 @@ func FuzzRedactJSON(f *testing.F) {
 			return
 		}
 		var c redact.Counts
-		out := rd.json(rawJSON(data), &c)
+		out := rd.json(precogxapi.RawJSON(data), &c)
 		if !json.Valid(out) {
 			t.Fatalf("invalid JSON from %s: %s", data, out)
 		}
@@ -399,7 +400,7 @@ func BenchmarkRedactionMapAndEncode(b *testing.B) {
 				for b.Loop() {
 					ixs, _ := m.mapData(td)
 					for i := range ixs {
-						buf = appendInteraction(buf[:0], &ixs[i])
+						buf = precogxapi.AppendInteraction(buf[:0], &ixs[i].Interaction)
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*td.SpanCount()), "ns/span")
@@ -421,5 +422,5 @@ func TestRedactionSkipsDroppedToolCalls(t *testing.T) {
 	require.Len(t, ixs, 1)
 	assert.Len(t, ixs[0].ToolCalls, maxToolCalls)
 	assert.Equal(t, int64(maxToolCalls), st.redacted[redact.Email])
-	assert.NotContains(t, string(appendInteraction(nil, &ixs[0])), "a@b.io")
+	assert.NotContains(t, string(precogxapi.AppendInteraction(nil, &ixs[0].Interaction)), "a@b.io")
 }

@@ -70,20 +70,11 @@ func responseError(path string, resp *http.Response, sc scrubber) *httpError {
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &eb) == nil && (len(eb.Error.Code) > 0 || len(eb.Error.Message) > 0) {
-		herr.Code, herr.Message = sc.clean(jsonText(eb.Error.Code)), sc.clean(jsonText(eb.Error.Message))
+		herr.Code, herr.Message = sc.clean(RawJSON(eb.Error.Code).Text()), sc.clean(RawJSON(eb.Error.Message).Text())
 	} else if len(body) > 0 {
 		herr.Message = sc.clean(string(body))
 	}
 	return herr
-}
-
-// jsonText shows a JSON value as text: a string unquoted, the rest as JSON.
-func jsonText(r json.RawMessage) string {
-	var s string
-	if json.Unmarshal(r, &s) == nil {
-		return s
-	}
-	return string(r)
 }
 
 // TruncateUTF8 cuts s to at most n bytes, never inside a UTF-8 character.
