@@ -77,11 +77,11 @@ bench-redaction: build
 # runs out mid-execution on a loaded machine (golang/go#75804, fixed in 1.27).
 FUZZTIME ?= 50000x
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzMapTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
-	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
-	$(GO) test -run '^$$' -fuzz '^FuzzContent$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
+	$(GO) test -run '^$$' -fuzz '^FuzzMapTraces$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/genai
+	$(GO) test -run '^$$' -fuzz '^FuzzMapLogs$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/genai
+	$(GO) test -run '^$$' -fuzz '^FuzzContent$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/genai
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAlert$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./precogxwebhookreceiver
-	$(GO) test -run '^$$' -fuzz '^FuzzRedactJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s .
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/genai
 	$(GO) test -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/redact/
 
 demo: build

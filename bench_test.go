@@ -40,7 +40,7 @@ func BenchmarkMapAndEncode(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				ixs, _ := m.mapData(td)
+				ixs, _ := m.Map(td)
 				for i := range ixs {
 					buf = precogxapi.AppendInteraction(buf[:0], &ixs[i].Interaction)
 				}

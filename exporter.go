@@ -8,10 +8,10 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
+	"github.com/precogx/precogxexporter/internal/genai"
 	"github.com/precogx/precogxexporter/internal/metadata"
 	"github.com/precogx/precogxexporter/internal/pdatautil"
 	"github.com/precogx/precogxexporter/internal/precogxapi"
@@ -23,7 +23,7 @@ type precogxExporter struct {
 	cfg       *Config
 	settings  component.TelemetrySettings
 	logger    *zap.Logger
-	mapper    *mapper
+	mapper    *genai.Mapper
 	telemetry *metadata.TelemetryBuilder
 	client    *precogxapi.Client
 }
@@ -49,8 +49,8 @@ func newExporter(cfg *Config, set exporter.Settings) (*precogxExporter, error) {
 	if rl := cfg.RateLimit; rl.RequestsPerMinute > 0 {
 		api.Limiter = rate.NewLimiter(rate.Limit(float64(rl.RequestsPerMinute)/60), rl.limiterBurst())
 	}
-	m := newMapper(cfg.Mapping, cfg.Platform)
-	if m.redactor, err = newRedactor(cfg.Redaction); err != nil {
+	m, err := newMapper(cfg)
+	if err != nil {
 		return nil, err
 	}
 	return &precogxExporter{
@@ -126,30 +126,10 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	retry := make([]bool, td.SpanCount())
 	for i, o := range outcomes {
 		if o == precogxapi.Pending || o == precogxapi.Retry {
-			for _, s := range ixs[i].spans {
+			for _, s := range ixs[i].Spans {
 				retry[s] = true
 			}
 		}
 	}
 	return consumererror.NewTraces(err, pdatautil.SpansAt(td, retry))
-}
-
-func (e *precogxExporter) mapAndCount(ctx context.Context, td ptrace.Traces) []interaction {
-	ixs, st := e.mapper.mapData(td)
-	t := e.telemetry
-	add := func(c metric.Int64Counter, n int64) {
-		if n > 0 {
-			c.Add(ctx, n)
-		}
-	}
-	add(t.PrecogxSpansMapped, st.spansMapped)
-	add(t.PrecogxSpansSkipped, st.spansSkipped)
-	add(t.PrecogxInteractionsProduced, st.interactions)
-	add(t.PrecogxFieldsTruncated, st.truncated)
-	add(t.PrecogxContentRawFallback, st.rawFallback)
-	e.countRedacted(ctx, &st.redacted)
-	if st.spansSkipped > 0 {
-		e.logger.Debug("skipped spans without GenAI data", zap.Int64("spans", st.spansSkipped))
-	}
-	return ixs
 }

@@ -85,7 +85,7 @@ func TestBadInteractionsAreIsolated(t *testing.T) {
 
 func TestTooLargeBatchesAreSplit(t *testing.T) {
 	td := sixTraces(t)
-	ixs, _ := defaultMapper().mapData(td)
+	ixs, _ := defaultMapper().Map(td)
 	largest := 0
 	for i := range ixs {
 		largest = max(largest, len(precogxapi.AppendInteraction(nil, &ixs[i].Interaction)))

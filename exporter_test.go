@@ -1,6 +1,7 @@
 package precogxexporter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/devserver"
+	"github.com/precogx/precogxexporter/internal/genaitest"
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
 
@@ -187,7 +189,7 @@ func TestPermanentErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newDevserver(t, devserver.Options{Faults: tt.faults})
-			cfg := testConfig(strings.TrimSuffix(srv.endpoint, "/api/v1") + firstNonEmpty(tt.path, "/api/v1"))
+			cfg := testConfig(strings.TrimSuffix(srv.endpoint, "/api/v1") + cmp.Or(tt.path, "/api/v1"))
 			cfg.APIKey = configopaque.String(tt.key)
 			e := startExporter(t, cfg)
 			err := e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json"))
@@ -261,12 +263,12 @@ func TestGarbageErrorBody(t *testing.T) {
 // agent runs under a conversation span not sent), with the batch API and
 // with a platform route (one interaction per request).
 func TestPartialRetryKeepsOnlyUndeliveredTurns(t *testing.T) {
-	twoTurns := makeTraces(map[string]any{"service.name": "svc"},
-		tSpan{id: "agent1", parent: "conversation", name: "invoke_agent a", start: 0, end: 5, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
-		chatSpan("llm1", "agent1", 1, 4, userHi, answerOK),
-		tSpan{id: "agent2", parent: "conversation", name: "invoke_agent a", start: 10, end: 15, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
-		chatSpan("llm2", "agent2", 11, 14, userHi, answerOK),
-		tSpan{id: "db", parent: "agent2", name: "SELECT", start: 12, end: 13})
+	twoTurns := genaitest.Traces(map[string]any{"service.name": "svc"},
+		genaitest.Span{ID: "agent1", Parent: "conversation", Name: "invoke_agent a", Start: 0, End: 5, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		genaitest.Chat("llm1", "agent1", 1, 4, genaitest.UserHi, genaitest.AnswerOK),
+		genaitest.Span{ID: "agent2", Parent: "conversation", Name: "invoke_agent a", Start: 10, End: 15, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		genaitest.Chat("llm2", "agent2", 11, 14, genaitest.UserHi, genaitest.AnswerOK),
+		genaitest.Span{ID: "db", Parent: "agent2", Name: "SELECT", Start: 12, End: 13})
 	tests := []struct {
 		name     string
 		td       func(*testing.T) ptrace.Traces

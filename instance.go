@@ -38,7 +38,7 @@ func newInstance(ctx context.Context, set exporter.Settings, cfg *Config) (*inst
 		return nil, err
 	}
 	asm := assembly.New(assembly.Config{Wait: cfg.Assembly.Wait, MaxTraces: cfg.Assembly.MaxTraces,
-		Limit: assembly.LimitOf(cfg.QueueConfig), Hints: assemblyHints}, queue.ConsumeTraces, e.telemetry, set.Logger)
+		Limit: assembly.LimitOf(cfg.QueueConfig), Hints: assemblyHints()}, queue.ConsumeTraces, e.telemetry, set.Logger)
 	return &instance{exp: e, queue: queue, asm: asm}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/precogx/precogxexporter/internal/assembly"
+	"github.com/precogx/precogxexporter/internal/genai"
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
@@ -41,12 +42,12 @@ func loadLogs(t testing.TB, name string) plog.Logs {
 // joinLogs joins log events to their spans as the assembly stage does before
 // the mapping sees them.
 func joinLogs(td ptrace.Traces, ld plog.Logs) ptrace.Traces {
-	assembly.JoinLogs(td, ld, isContentEvent)
+	assembly.JoinLogs(td, ld, genai.IsContentEvent)
 	return td
 }
 
 // batchJSON encodes interactions the way a batch request carries them.
-func batchJSON(ixs []interaction) []byte {
+func batchJSON(ixs []genai.Interaction) []byte {
 	b := []byte(`{"interactions":[`)
 	for i := range ixs {
 		if i > 0 {
@@ -57,8 +58,12 @@ func batchJSON(ixs []interaction) []byte {
 	return append(b, ']', '}')
 }
 
-func defaultMapper() *mapper {
-	return newMapper(createDefaultConfig().(*Config).Mapping, PlatformGeneric)
+func defaultMapper() *genai.Mapper {
+	m, err := newMapper(createDefaultConfig().(*Config))
+	if err != nil {
+		panic(err)
+	}
+	return m
 }
 
 // assertJSONEqual compares JSON documents by value, after checking that the
@@ -100,7 +105,7 @@ func TestSharedSamples(t *testing.T) {
 			if tt.logs != "" {
 				ld = loadLogs(t, tt.logs)
 			}
-			ixs, _ := defaultMapper().mapData(joinLogs(td, ld))
+			ixs, _ := defaultMapper().Map(joinLogs(td, ld))
 			want, err := os.ReadFile(filepath.Join("testdata", "genai", tt.expected))
 			require.NoError(t, err)
 			assertJSONEqual(t, want, batchJSON(ixs))
@@ -139,7 +144,7 @@ func TestGolden(t *testing.T) {
 			if cfg, err := os.ReadFile(filepath.Join("testdata", "golden", name+".mapping.yaml")); err == nil {
 				m = mapperFromYAML(t, cfg)
 			}
-			ixs, _ := m.mapData(joinLogs(td, ld))
+			ixs, _ := m.Map(joinLogs(td, ld))
 			var got bytes.Buffer
 			require.NoError(t, json.Indent(&got, batchJSON(ixs), "", "  "))
 			got.WriteByte('\n')
@@ -157,11 +162,13 @@ func TestGolden(t *testing.T) {
 
 // mapperFromYAML builds a mapper from a case's mapping settings, e.g.
 // `mapping: {prompt: conversation}` and `platform: dify`.
-func mapperFromYAML(t *testing.T, data []byte) *mapper {
+func mapperFromYAML(t *testing.T, data []byte) *genai.Mapper {
 	t.Helper()
 	var raw map[string]any
 	require.NoError(t, yaml.Unmarshal(data, &raw))
 	cfg := createDefaultConfig().(*Config)
 	require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(cfg))
-	return newMapper(cfg.Mapping, cfg.Platform)
+	m, err := newMapper(cfg)
+	require.NoError(t, err)
+	return m
 }

@@ -2,23 +2,14 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"sync"
-	"unsafe"
 
 	"go.opentelemetry.io/collector/config/configopaque"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/precogx/precogxexporter/internal/pdatautil"
-	"github.com/precogx/precogxexporter/internal/precogxapi"
+	"github.com/precogx/precogxexporter/internal/genai"
 	"github.com/precogx/precogxexporter/internal/redact"
 )
 
@@ -62,15 +53,8 @@ func (rc *RedactionConfig) validate() []error {
 	return errs
 }
 
-// redactor applies the redaction settings to a built interaction.
-type redactor struct {
-	text   *redact.Redactor // nil when no text is masked
-	dropIP bool
-	hmacs  *sync.Pool // keyed HMAC-SHA256 states; nil when ids stay as they are
-}
-
-// newRedactor returns nil when redaction is off.
-func newRedactor(rc RedactionConfig) (*redactor, error) {
+// redactionOf is the mapping's side of the redaction settings.
+func redactionOf(rc RedactionConfig) genai.Redaction {
 	var kinds redact.Kinds
 	for _, k := range []struct {
 		on   bool
@@ -81,197 +65,14 @@ func newRedactor(rc RedactionConfig) (*redactor, error) {
 			kinds = kinds.With(k.kind)
 		}
 	}
-	rules := make([]redact.Rule, len(rc.Patterns))
-	for i, p := range rc.Patterns {
-		rules[i] = redact.Rule{Regex: p.Regex, Replacement: p.Replacement}
-	}
-	text, err := redact.New(kinds, rules)
-	if err != nil {
-		return nil, fmt.Errorf("redaction.%w", err)
-	}
-	rd := &redactor{dropIP: rc.IPAddresses}
-	if text.Active() {
-		rd.text = text
+	rd := genai.Redaction{Kinds: kinds, DropIPAddress: rc.IPAddresses}
+	for _, p := range rc.Patterns {
+		rd.Patterns = append(rd.Patterns, redact.Rule{Regex: p.Regex, Replacement: p.Replacement})
 	}
 	if rc.HashIDs {
-		key := []byte(rc.HashKey)
-		// a reset HMAC restores its keyed state instead of hashing the key again
-		rd.hmacs = &sync.Pool{New: func() any { return &hasher{mac: hmac.New(sha256.New, key)} }}
+		rd.HashKey = []byte(rc.HashKey)
 	}
-	if rd.text == nil && !rd.dropIP && rd.hmacs == nil {
-		return nil, nil
-	}
-	return rd, nil
-}
-
-// redact masks the fields of SPEC section 10.1 in place. It runs before
-// truncation: masks are short ASCII, so a cut leaves at most part of a mask.
-// The interaction's JSON and custom values may be views of pdata: they are
-// replaced, never written to.
-func (rd *redactor) redact(ix *interaction, c *redact.Counts) {
-	if rd.text != nil {
-		ix.Prompt = rd.text.String(ix.Prompt, c)
-		ix.Response = rd.text.String(ix.Response, c)
-		ix.Meta.UserAgent = rd.text.String(ix.Meta.UserAgent, c)
-		// limit keeps maxToolCalls calls: the others are not worth a scan
-		for i := range min(len(ix.ToolCalls), maxToolCalls) {
-			tc := &ix.ToolCalls[i]
-			tc.Input = rd.json(tc.Input, c)
-			tc.Output = rd.json(tc.Output, c)
-		}
-		for i := range ix.Meta.Custom {
-			if v, ok := rd.value(ix.Meta.Custom[i].Value, c); ok {
-				ix.Meta.Custom[i].Value = v
-			}
-		}
-	}
-	if rd.dropIP && ix.Meta.IPAddress != "" {
-		ix.Meta.IPAddress = ""
-		c[redact.IP]++
-	}
-	if rd.hmacs != nil {
-		conv := ix.ConversationID
-		ix.UserID = rd.hash(ix.UserID)
-		ix.ConversationID = rd.hash(conv)
-		if ix.SessionID == conv { // the conversation id is often the session id
-			ix.SessionID = ix.ConversationID
-		} else {
-			ix.SessionID = rd.hash(ix.SessionID)
-		}
-	}
-}
-
-// hash is the lowercase hex HMAC-SHA256 of id keyed with hash_key.
-func (rd *redactor) hash(id string) string {
-	if id == "" {
-		return ""
-	}
-	h := rd.hmacs.Get().(*hasher)
-	h.mac.Reset()
-	h.buf = append(h.buf[:0], id...)
-	h.mac.Write(h.buf)
-	h.buf = h.mac.Sum(h.buf[:0])
-	var out [2 * sha256.Size]byte
-	hex.Encode(out[:], h.buf)
-	rd.hmacs.Put(h)
-	return string(out[:])
-}
-
-// hasher is a keyed HMAC with its scratch buffer, pooled.
-type hasher struct {
-	mac hash.Hash
-	buf []byte
-}
-
-// json masks every string value of a JSON document at any depth; object
-// keys, numbers and the layout stay. It returns raw itself when nothing
-// changed.
-func (rd *redactor) json(raw precogxapi.RawJSON, c *redact.Counts) precogxapi.RawJSON {
-	var out []byte
-	last := 0
-	for i := 0; i < len(raw); {
-		if raw[i] != '"' {
-			i++
-			continue
-		}
-		end, escaped := jsonStringEnd(raw, i)
-		if end < 0 {
-			// not JSON, which the mapping never produces: mask it as text
-			if s, ok := rd.text.Text(string(raw), c); ok {
-				return pdatautil.AppendJSONString(nil, s)
-			}
-			return raw
-		}
-		k := end
-		for k < len(raw) && (raw[k] == ' ' || raw[k] == '\t' || raw[k] == '\n' || raw[k] == '\r') {
-			k++
-		}
-		if k < len(raw) && raw[k] == ':' {
-			i = end // an object key
-			continue
-		}
-		var s string
-		switch {
-		case escaped:
-			var dec string // escapes to the heap: declared only where needed
-			if json.Unmarshal(raw[i:end], &dec) != nil {
-				i = end
-				continue
-			}
-			s = dec
-		case end-i > 2:
-			s = unsafe.String(&raw[i+1], end-i-2) // read-only view
-		}
-		if red, ok := rd.text.Text(s, c); ok {
-			out = append(out, raw[last:i]...)
-			out = pdatautil.AppendJSONString(out, red)
-			last = end
-		}
-		i = end
-	}
-	if out == nil {
-		return raw
-	}
-	return append(out, raw[last:]...)
-}
-
-// jsonStringEnd returns the index after the string that starts at the
-// quote at i, and whether it holds escapes; -1 when it never ends.
-func jsonStringEnd(raw []byte, i int) (int, bool) {
-	escaped := false
-	for j := i + 1; j < len(raw); j++ {
-		switch raw[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j + 1, escaped
-		}
-	}
-	return -1, escaped
-}
-
-// value masks every string of a custom metadata value at any depth. A
-// changed map or slice is copied: the original belongs to the span.
-func (rd *redactor) value(v pcommon.Value, c *redact.Counts) (pcommon.Value, bool) {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		if s, ok := rd.text.Text(v.Str(), c); ok {
-			return pcommon.NewValueStr(s), true
-		}
-	case pcommon.ValueTypeMap:
-		var out pcommon.Value
-		changed := false
-		v.Map().Range(func(k string, mv pcommon.Value) bool {
-			if nv, ok := rd.value(mv, c); ok {
-				if !changed {
-					out, changed = pcommon.NewValueEmpty(), true
-					v.CopyTo(out)
-				}
-				nv.CopyTo(out.Map().PutEmpty(k))
-			}
-			return true
-		})
-		if changed {
-			return out, true
-		}
-	case pcommon.ValueTypeSlice:
-		var out pcommon.Value
-		changed := false
-		for i := 0; i < v.Slice().Len(); i++ {
-			if nv, ok := rd.value(v.Slice().At(i), c); ok {
-				if !changed {
-					out, changed = pcommon.NewValueEmpty(), true
-					v.CopyTo(out)
-				}
-				nv.CopyTo(out.Slice().At(i))
-			}
-		}
-		if changed {
-			return out, true
-		}
-	}
-	return v, false
+	return rd
 }
 
 // redactedKind holds the attribute option of each kind, built once.

@@ -1,4 +1,4 @@
-package precogxexporter
+package genai
 
 import (
 	"bytes"
@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 func seedFiles(f *testing.F, pattern string) {
-	files, err := filepath.Glob(filepath.Join("testdata", pattern))
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", pattern))
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no seeds for %s", pattern)
 	}
@@ -32,7 +33,7 @@ func seedFiles(f *testing.F, pattern string) {
 }
 
 // checkMapped encodes what the mapping produced and requires valid JSON.
-func checkMapped(t *testing.T, ixs []interaction) {
+func checkMapped(t *testing.T, ixs []Interaction) {
 	for i := range ixs {
 		if b := precogxapi.AppendInteraction(nil, &ixs[i].Interaction); !json.Valid(b) {
 			t.Fatalf("invalid JSON produced: %s", b)
@@ -49,7 +50,7 @@ func FuzzMapTraces(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ixs, _ := m.mapData(td)
+		ixs, _ := m.Map(td)
 		checkMapped(t, ixs)
 	})
 }
@@ -63,7 +64,7 @@ func FuzzMapLogs(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ixs, _ := m.mapData(joinLogs(ptrace.NewTraces(), ld))
+		ixs, _ := m.Map(joinLogs(ptrace.NewTraces(), ld))
 		checkMapped(t, ixs)
 	})
 }
@@ -83,15 +84,15 @@ func FuzzContent(f *testing.F) {
 	m := defaultMapper()
 	f.Fuzz(func(t *testing.T, s string, key uint8) {
 		llm := chatSpan("llm", "agent", 1, 5, userHi, answerOK)
-		llm.attrs[keys[int(key)%len(keys)]] = s
-		tool := tSpan{id: "tool", parent: "agent", name: "execute_tool", start: 2, end: 3, attrs: map[string]any{
+		llm.Attrs[keys[int(key)%len(keys)]] = s
+		tool := tSpan{ID: "tool", Parent: "agent", Name: "execute_tool", Start: 2, End: 3, Attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "gen_ai.tool.call.arguments": s, "traceloop.entity.output": s}}
-		agent := tSpan{id: "agent", name: "a", end: 9, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "ai.prompt": s, "input.value": s}}
-		oi := tSpan{id: "oi", parent: "agent", name: "llm", start: 6, end: 7, attrs: map[string]any{"openinference.span.kind": "LLM",
+		agent := tSpan{ID: "agent", Name: "a", End: 9, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "ai.prompt": s, "input.value": s}}
+		oi := tSpan{ID: "oi", Parent: "agent", Name: "llm", Start: 6, End: 7, Attrs: map[string]any{"openinference.span.kind": "LLM",
 			"input.value": s, "output.value": s}}
-		ai := tSpan{id: "ai", parent: "agent", name: "ai.generateText.doGenerate", start: 7, end: 8, attrs: map[string]any{
+		ai := tSpan{ID: "ai", Parent: "agent", Name: "ai.generateText.doGenerate", Start: 7, End: 8, Attrs: map[string]any{
 			"ai.operationId": "ai.generateText.doGenerate", "ai.result.toolCalls": s, "ai.prompt.tools": s}}
-		ixs, _ := m.mapData(makeTraces(nil, agent, llm, tool, oi, ai))
+		ixs, _ := m.Map(makeTraces(nil, agent, llm, tool, oi, ai))
 		checkMapped(t, ixs)
 	})
 }

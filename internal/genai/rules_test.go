@@ -1,144 +1,31 @@
-package precogxexporter
+package genai
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-)
 
-// Small builders for rule tests: spans are given by short ids ("root",
-// "llm1") which become span ids; times are in milliseconds.
-type tSpan struct {
-	id, parent string
-	name       string
-	start, end int64
-	attrs      map[string]any
-	events     []tEvent
-	failed     bool
-}
-
-type tEvent struct {
-	name  string
-	attrs map[string]any
-}
-
-const tTrace = "0102030405060708090a0b0c0d0e0f10"
-
-func spanID(s string) pcommon.SpanID {
-	var id pcommon.SpanID
-	copy(id[:], s)
-	return id
-}
-
-func traceID(s string) pcommon.TraceID {
-	var id pcommon.TraceID
-	b, _ := hex.DecodeString(s)
-	copy(id[:], b)
-	return id
-}
-
-func putAttrs(m pcommon.Map, attrs map[string]any) {
-	for k, v := range attrs {
-		switch x := v.(type) {
-		case string:
-			m.PutStr(k, x)
-		case int:
-			m.PutInt(k, int64(x))
-		case float64:
-			m.PutDouble(k, x)
-		case bool:
-			m.PutBool(k, x)
-		case []string:
-			s := m.PutEmptySlice(k)
-			for _, e := range x {
-				s.AppendEmpty().SetStr(e)
-			}
-		case []any, map[string]any:
-			// structured values, as log records and some SDKs send them
-			require.NoError(nil, m.PutEmpty(k).FromRaw(x))
-		}
-	}
-}
-
-func makeTraces(resource map[string]any, spans ...tSpan) ptrace.Traces {
-	td := ptrace.NewTraces()
-	rs := td.ResourceSpans().AppendEmpty()
-	putAttrs(rs.Resource().Attributes(), resource)
-	ss := rs.ScopeSpans().AppendEmpty()
-	for _, s := range spans {
-		sp := ss.Spans().AppendEmpty()
-		sp.SetTraceID(traceID(tTrace))
-		sp.SetSpanID(spanID(s.id))
-		if s.parent != "" {
-			sp.SetParentSpanID(spanID(s.parent))
-		}
-		sp.SetName(s.name)
-		sp.SetStartTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000 + s.start*1e6))
-		sp.SetEndTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000 + s.end*1e6))
-		putAttrs(sp.Attributes(), s.attrs)
-		for _, e := range s.events {
-			ev := sp.Events().AppendEmpty()
-			ev.SetName(e.name)
-			putAttrs(ev.Attributes(), e.attrs)
-		}
-		if s.failed {
-			sp.Status().SetCode(ptrace.StatusCodeError)
-		}
-	}
-	return td
-}
-
-func mapOne(t *testing.T, m *mapper, td ptrace.Traces) (map[string]any, mapStats) {
-	t.Helper()
-	ixs, st := m.mapData(td)
-	require.Len(t, ixs, 1)
-	return decode(t, &ixs[0]), st
-}
-
-func decode(t *testing.T, ix *interaction) map[string]any {
-	t.Helper()
-	b := precogxapi.AppendInteraction(nil, &ix.Interaction)
-	require.True(t, json.Valid(b), "invalid JSON: %s", b)
-	var out map[string]any
-	require.NoError(t, json.Unmarshal(b, &out))
-	return out
-}
-
-func meta(ix map[string]any) map[string]any { return ix["metadata"].(map[string]any) }
-
-func chatSpan(id, parent string, start, end int64, in, out string) tSpan {
-	return tSpan{id: id, parent: parent, name: "chat m", start: start, end: end, attrs: map[string]any{
-		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "m",
-		"gen_ai.input.messages": in, "gen_ai.output.messages": out,
-		"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5,
-	}}
-}
-
-const (
-	userHi   = `[{"role":"user","parts":[{"type":"text","content":"hi"}]}]`
-	answerOK = `[{"role":"assistant","parts":[{"type":"text","content":"ok"}]}]`
+	"github.com/precogx/precogxexporter/internal/genaitest"
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 func TestRule1NonGenAISpansSkipped(t *testing.T) {
 	td := makeTraces(map[string]any{"service.name": "svc"},
-		tSpan{id: "root", name: "GET /", end: 10, attrs: map[string]any{"http.request.method": "GET"}},
+		tSpan{ID: "root", Name: "GET /", End: 10, Attrs: map[string]any{"http.request.method": "GET"}},
 		chatSpan("llm", "root", 1, 5, userHi, answerOK),
-		tSpan{id: "db", parent: "root", name: "SELECT", start: 6, end: 7, attrs: map[string]any{"db.system": "postgresql"}},
-		tSpan{id: "lone", name: "GET /other", end: 3}, // another non-GenAI root, no llm below
+		tSpan{ID: "db", Parent: "root", Name: "SELECT", Start: 6, End: 7, Attrs: map[string]any{"db.system": "postgresql"}},
+		tSpan{ID: "lone", Name: "GET /other", End: 3}, // another non-GenAI root, no llm below
 	)
-	ixs, st := defaultMapper().mapData(td)
+	ixs, st := defaultMapper().Map(td)
 	require.Len(t, ixs, 1)
-	assert.Equal(t, int64(3), st.spansMapped, "the root, the llm span and the db span of the turn")
-	assert.Equal(t, int64(1), st.spansSkipped)
+	assert.Equal(t, int64(3), st.SpansMapped, "the root, the llm span and the db span of the turn")
+	assert.Equal(t, int64(1), st.SpansSkipped)
 }
 
 func TestRule2Turns(t *testing.T) {
@@ -148,15 +35,15 @@ func TestRule2Turns(t *testing.T) {
 		assert.Equal(t, float64(5), meta(ix)["response_time_ms"])
 	})
 	t.Run("agent without llm spans is no interaction", func(t *testing.T) {
-		ixs, _ := defaultMapper().mapData(makeTraces(nil,
-			tSpan{id: "agent", name: "invoke_agent a", end: 5, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}))
+		ixs, _ := defaultMapper().Map(makeTraces(nil,
+			tSpan{ID: "agent", Name: "invoke_agent a", End: 5, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}))
 		assert.Empty(t, ixs)
 	})
 	t.Run("subtrees whose parent is missing are separate turns", func(t *testing.T) {
-		ixs, _ := defaultMapper().mapData(makeTraces(nil,
-			tSpan{id: "agent1", parent: "missing", name: "invoke_agent a", start: 0, end: 5, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		ixs, _ := defaultMapper().Map(makeTraces(nil,
+			tSpan{ID: "agent1", Parent: "missing", Name: "invoke_agent a", Start: 0, End: 5, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 			chatSpan("llm1", "agent1", 1, 4, userHi, answerOK),
-			tSpan{id: "agent2", parent: "missing", name: "invoke_agent a", start: 10, end: 15, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			tSpan{ID: "agent2", Parent: "missing", Name: "invoke_agent a", Start: 10, End: 15, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 			chatSpan("llm2", "agent2", 11, 14, `[{"role":"user","parts":[{"type":"text","content":"second"}]}]`, answerOK),
 		))
 		require.Len(t, ixs, 2)
@@ -164,9 +51,9 @@ func TestRule2Turns(t *testing.T) {
 		assert.Equal(t, "second", ixs[1].Prompt)
 	})
 	t.Run("siblings under a missing root are one turn", func(t *testing.T) {
-		ixs, _ := defaultMapper().mapData(makeTraces(nil,
+		ixs, _ := defaultMapper().Map(makeTraces(nil,
 			chatSpan("llm1", "absent-root", 10, 20, userHi, answerOK),
-			tSpan{id: "tool", parent: "absent-root", name: "execute_tool t", start: 21, end: 25, attrs: map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t"}},
+			tSpan{ID: "tool", Parent: "absent-root", Name: "execute_tool t", Start: 21, End: 25, Attrs: map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t"}},
 			chatSpan("llm2", "absent-root", 26, 40, userHi, answerOK),
 		))
 		require.Len(t, ixs, 1)
@@ -176,9 +63,9 @@ func TestRule2Turns(t *testing.T) {
 		assert.Equal(t, hex.EncodeToString([]byte("llm1\x00\x00\x00\x00")), ixs[0].Meta.RootSpanID, "the earliest span stands for the root")
 	})
 	t.Run("a parent cycle does not hang", func(t *testing.T) {
-		ixs, _ := defaultMapper().mapData(makeTraces(nil,
-			tSpan{id: "a", parent: "b", name: "x", attrs: map[string]any{}},
-			tSpan{id: "b", parent: "a", name: "y", attrs: map[string]any{}},
+		ixs, _ := defaultMapper().Map(makeTraces(nil,
+			tSpan{ID: "a", Parent: "b", Name: "x", Attrs: map[string]any{}},
+			tSpan{ID: "b", Parent: "a", Name: "y", Attrs: map[string]any{}},
 			chatSpan("llm", "a", 1, 2, userHi, answerOK)))
 		require.Len(t, ixs, 1)
 	})
@@ -187,44 +74,44 @@ func TestRule2Turns(t *testing.T) {
 func TestRule3AgentID(t *testing.T) {
 	agent := func(attrs map[string]any) tSpan {
 		attrs["gen_ai.operation.name"] = "invoke_agent"
-		return tSpan{id: "agent", name: "invoke_agent", end: 10, attrs: attrs}
+		return tSpan{ID: "agent", Name: "invoke_agent", End: 10, Attrs: attrs}
 	}
 	llm := chatSpan("llm", "agent", 1, 5, userHi, answerOK)
-	llm.attrs["gen_ai.agent.name"] = "from-llm"
+	llm.Attrs["gen_ai.agent.name"] = "from-llm"
 	res := map[string]any{"service.name": "svc", "app.team": "team-res"}
 	tests := []struct {
 		name  string
-		cfg   func(*MappingConfig)
+		cfg   func(*Config)
 		agent map[string]any
 		want  string
 	}{
-		{"fixed agent_id", func(c *MappingConfig) { c.AgentID = "fixed" }, map[string]any{"gen_ai.agent.name": "A"}, "fixed"},
-		{"agent_id_attributes on a span", func(c *MappingConfig) { c.AgentIDAttributes = []string{"app.agent"} }, map[string]any{"app.agent": "attr-agent", "gen_ai.agent.name": "A"}, "attr-agent"},
-		{"agent_id_attributes on the resource", func(c *MappingConfig) { c.AgentIDAttributes = []string{"app.team"} }, map[string]any{"gen_ai.agent.name": "A"}, "team-res"},
+		{"fixed agent_id", func(c *Config) { c.AgentID = "fixed" }, map[string]any{"gen_ai.agent.name": "A"}, "fixed"},
+		{"agent_id_attributes on a span", func(c *Config) { c.AgentIDAttributes = []string{"app.agent"} }, map[string]any{"app.agent": "attr-agent", "gen_ai.agent.name": "A"}, "attr-agent"},
+		{"agent_id_attributes on the resource", func(c *Config) { c.AgentIDAttributes = []string{"app.team"} }, map[string]any{"gen_ai.agent.name": "A"}, "team-res"},
 		{"gen_ai.agent.name of the agent span first", nil, map[string]any{"gen_ai.agent.name": "A"}, "A"},
 		{"agent.name (OpenInference)", nil, map[string]any{"agent.name": "OI"}, "OI"},
 		{"name on a non-agent span when agents have none", nil, map[string]any{}, "from-llm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := createDefaultConfig().(*Config).Mapping
+			cfg := testConfig
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			ix, _ := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(res, agent(tt.agent), llm))
+			ix, _ := mapOne(t, mustNew(cfg), makeTraces(res, agent(tt.agent), llm))
 			assert.Equal(t, tt.want, ix["agentId"])
 		})
 	}
 	t.Run("functionId, then traceloop agent, then service.name", func(t *testing.T) {
 		plain := chatSpan("llm", "agent", 1, 5, userHi, answerOK)
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(res,
-			tSpan{id: "agent", name: "ai.generateText", end: 10, attrs: map[string]any{"ai.operationId": "ai.generateText", "ai.telemetry.functionId": "fn"}}, plain))
+			tSpan{ID: "agent", Name: "ai.generateText", End: 10, Attrs: map[string]any{"ai.operationId": "ai.generateText", "ai.telemetry.functionId": "fn"}}, plain))
 		assert.Equal(t, "fn", ix["agentId"])
 		ix, _ = mapOne(t, defaultMapper(), makeTraces(res,
-			tSpan{id: "agent", name: "x.agent", end: 10, attrs: map[string]any{"traceloop.span.kind": "agent", "traceloop.entity.name": "tl-agent"}}, plain))
+			tSpan{ID: "agent", Name: "x.agent", End: 10, Attrs: map[string]any{"traceloop.span.kind": "agent", "traceloop.entity.name": "tl-agent"}}, plain))
 		assert.Equal(t, "tl-agent", ix["agentId"])
 		ix, _ = mapOne(t, defaultMapper(), makeTraces(res,
-			tSpan{id: "agent", name: "x.workflow", end: 10, attrs: map[string]any{"traceloop.span.kind": "workflow", "traceloop.entity.name": "wf"}}, plain))
+			tSpan{ID: "agent", Name: "x.workflow", End: 10, Attrs: map[string]any{"traceloop.span.kind": "workflow", "traceloop.entity.name": "wf"}}, plain))
 		assert.Equal(t, "svc", ix["agentId"], "a workflow's name is not an agent name")
 	})
 	t.Run("gen_ai.agent.id goes to agent_internal_id", func(t *testing.T) {
@@ -241,7 +128,7 @@ func TestRule4PromptAndResponse(t *testing.T) {
 		{"role":"user","parts":[{"type":"tool_call_response","id":"c1","response":"42"}]}]`
 	t.Run("last user text of the first call, tool results and system skipped", func(t *testing.T) {
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
-			tSpan{id: "agent", name: "invoke_agent", end: 20, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			tSpan{ID: "agent", Name: "invoke_agent", End: 20, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 			chatSpan("llm1", "agent", 1, 5, history, `[{"role":"assistant","parts":[{"type":"text","content":"middle"}]}]`),
 			chatSpan("llm2", "agent", 6, 9, `[{"role":"user","parts":[{"type":"text","content":"later call"}]}]`,
 				`[{"role":"assistant","parts":[{"type":"text","content":"final"},{"type":"text","content":"words"}]}]`),
@@ -251,25 +138,25 @@ func TestRule4PromptAndResponse(t *testing.T) {
 		assert.Equal(t, "final\nwords", ix["response"], "last call that produced text")
 	})
 	t.Run("conversation mode", func(t *testing.T) {
-		cfg := createDefaultConfig().(*Config).Mapping
-		cfg.Prompt = PromptConversation
+		cfg := testConfig
+		cfg.Conversation = true
 		llm := chatSpan("llm", "", 0, 5, history, answerOK)
-		llm.attrs["gen_ai.system_instructions"] = `[{"type":"text","content":"sys"}]`
-		ix, _ := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(nil, llm))
+		llm.Attrs["gen_ai.system_instructions"] = `[{"type":"text","content":"sys"}]`
+		ix, _ := mapOne(t, mustNew(cfg), makeTraces(nil, llm))
 		assert.Equal(t, "system: sys\nsystem: be brief\nuser: first question\nassistant: first answer\nuser: second question\nuser: 42", ix["prompt"])
 	})
 	t.Run("structured values", func(t *testing.T) {
 		llm := chatSpan("llm", "", 0, 5, "", "")
-		llm.attrs["gen_ai.input.messages"] = []any{map[string]any{"role": "user", "parts": []any{map[string]any{"type": "text", "content": "structured"}}}}
-		llm.attrs["gen_ai.output.messages"] = []any{map[string]any{"role": "assistant", "parts": []any{map[string]any{"type": "text", "content": "yes"}}}}
+		llm.Attrs["gen_ai.input.messages"] = []any{map[string]any{"role": "user", "parts": []any{map[string]any{"type": "text", "content": "structured"}}}}
+		llm.Attrs["gen_ai.output.messages"] = []any{map[string]any{"role": "assistant", "parts": []any{map[string]any{"type": "text", "content": "yes"}}}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, "structured", ix["prompt"])
 		assert.Equal(t, "yes", ix["response"])
 	})
 	t.Run("no content anywhere gives empty strings", func(t *testing.T) {
 		llm := chatSpan("llm", "", 0, 5, "", "")
-		delete(llm.attrs, "gen_ai.input.messages")
-		delete(llm.attrs, "gen_ai.output.messages")
+		delete(llm.Attrs, "gen_ai.input.messages")
+		delete(llm.Attrs, "gen_ai.output.messages")
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, "", ix["prompt"])
 		assert.Equal(t, "", ix["response"])
@@ -277,10 +164,10 @@ func TestRule4PromptAndResponse(t *testing.T) {
 	})
 	t.Run("agent span content is the fallback", func(t *testing.T) {
 		llm := chatSpan("llm", "agent", 1, 5, "", "")
-		delete(llm.attrs, "gen_ai.input.messages")
-		delete(llm.attrs, "gen_ai.output.messages")
+		delete(llm.Attrs, "gen_ai.input.messages")
+		delete(llm.Attrs, "gen_ai.output.messages")
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
-			tSpan{id: "agent", name: "Agent", end: 10, attrs: map[string]any{"openinference.span.kind": "AGENT", "input.value": "agent in", "output.value": `"agent out"`}}, llm))
+			tSpan{ID: "agent", Name: "Agent", End: 10, Attrs: map[string]any{"openinference.span.kind": "AGENT", "input.value": "agent in", "output.value": `"agent out"`}}, llm))
 		assert.Equal(t, "agent in", ix["prompt"])
 		assert.Equal(t, "agent out", ix["response"])
 	})
@@ -295,19 +182,19 @@ func TestRule5ToolCalls(t *testing.T) {
 		{"role":"tool","parts":[{"type":"tool_call_response","id":"c2","response":{"hits":2}}]},
 		{"role":"tool","parts":[{"type":"tool_call_response","id":"c3","response":"plain result"}]}]`
 	llm1 := chatSpan("llm1", "agent", 1, 3, userHi, out1)
-	llm1.attrs["gen_ai.tool.definitions"] = `[{"type":"function","name":"lookup","description":"Looks up"}]`
+	llm1.Attrs["gen_ai.tool.definitions"] = `[{"type":"function","name":"lookup","description":"Looks up"}]`
 	ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
-		tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+		tSpan{ID: "agent", Name: "invoke_agent", End: 50, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 		llm1,
 		// by start time: "fails" starts before "ok"
-		tSpan{id: "ok", parent: "agent", name: "execute_tool search", start: 10, end: 30, attrs: map[string]any{
+		tSpan{ID: "ok", Parent: "agent", Name: "execute_tool search", Start: 10, End: 30, Attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search", "gen_ai.tool.call.id": "c1",
 			"gen_ai.tool.call.result": `{"hits":1}`}},
-		tSpan{id: "fails", parent: "agent", name: "execute_tool broken", start: 4, end: 9, attrs: map[string]any{
-			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "broken", "gen_ai.tool.call.arguments": "{}"}, failed: true},
-		tSpan{id: "exc", parent: "agent", name: "execute_tool raises", start: 31, end: 32, attrs: map[string]any{
-			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "raises"}, events: []tEvent{{name: "exception"}}},
-		tSpan{id: "errtype", parent: "agent", name: "execute_tool typed", start: 33, end: 34, attrs: map[string]any{
+		tSpan{ID: "fails", Parent: "agent", Name: "execute_tool broken", Start: 4, End: 9, Attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "broken", "gen_ai.tool.call.arguments": "{}"}, Failed: true},
+		tSpan{ID: "exc", Parent: "agent", Name: "execute_tool raises", Start: 31, End: 32, Attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "raises"}, Events: []tEvent{{Name: "exception"}}},
+		tSpan{ID: "errtype", Parent: "agent", Name: "execute_tool typed", Start: 33, End: 34, Attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "typed", "error.type": "timeout"}},
 		chatSpan("llm2", "agent", 35, 40, in2, answerOK),
 	))
@@ -338,23 +225,23 @@ func TestRule5ToolCalls(t *testing.T) {
 }
 
 func TestRule6Metadata(t *testing.T) {
-	agent := tSpan{id: "agent", name: "invoke_agent", end: 100, attrs: map[string]any{
+	agent := tSpan{ID: "agent", Name: "invoke_agent", End: 100, Attrs: map[string]any{
 		"gen_ai.operation.name": "invoke_agent", "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 1000,
 		"user_agent.original": "UA/1", "client.address": "198.51.100.7",
 	}}
 	llm1 := chatSpan("llm1", "agent", 1, 5, userHi, answerOK)
-	llm1.attrs["gen_ai.request.max_tokens"] = -1
-	llm1.attrs["gen_ai.request.temperature"] = 0.5
-	llm1.attrs["gen_ai.response.finish_reasons"] = "length"
+	llm1.Attrs["gen_ai.request.max_tokens"] = -1
+	llm1.Attrs["gen_ai.request.temperature"] = 0.5
+	llm1.Attrs["gen_ai.response.finish_reasons"] = "length"
 	llm2 := chatSpan("llm2", "agent", 6, 9, userHi, answerOK)
-	llm2.attrs["gen_ai.provider.name"] = "Azure.AI.OpenAI"
-	llm2.attrs["gen_ai.response.model"] = "m-2025"
-	llm2.attrs["gen_ai.response.id"] = "r2"
-	llm2.attrs["gen_ai.usage.cost"] = 0.25
-	llm2.attrs["app.tenant"] = "acme"
-	cfg := createDefaultConfig().(*Config).Mapping
+	llm2.Attrs["gen_ai.provider.name"] = "Azure.AI.OpenAI"
+	llm2.Attrs["gen_ai.response.model"] = "m-2025"
+	llm2.Attrs["gen_ai.response.id"] = "r2"
+	llm2.Attrs["gen_ai.usage.cost"] = 0.25
+	llm2.Attrs["app.tenant"] = "acme"
+	cfg := testConfig
 	cfg.MetadataAttributes = []string{"app.tenant", "service.version", "absent.key"}
-	ix, _ := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(
+	ix, _ := mapOne(t, mustNew(cfg), makeTraces(
 		map[string]any{"service.name": "svc", "service.version": "1.2", "deployment.environment": "qa"}, agent, llm1, llm2))
 	md := meta(ix)
 	assert.Equal(t, "2023-11-14T22:13:20.000Z", md["timestamp"])
@@ -376,7 +263,7 @@ func TestRule6Metadata(t *testing.T) {
 	assert.Equal(t, float64(2), md["llm_call_count"])
 
 	t.Run("configured platform wins", func(t *testing.T) {
-		ix, _ := mapOne(t, newMapper(createDefaultConfig().(*Config).Mapping, PlatformDify), makeTraces(nil, llm1))
+		ix, _ := mapOne(t, mustNew(withPlatform(testConfig, "dify")), makeTraces(nil, llm1))
 		assert.Equal(t, "dify", meta(ix)["platform"])
 	})
 }
@@ -412,9 +299,9 @@ func TestRule7Identities(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			llm := chatSpan("llm", "", 0, 5, userHi, answerOK)
 			for k, v := range tt.attrs {
-				llm.attrs[k] = v
+				llm.Attrs[k] = v
 			}
-			ixs, _ := defaultMapper().mapData(makeTraces(nil, llm))
+			ixs, _ := defaultMapper().Map(makeTraces(nil, llm))
 			require.Len(t, ixs, 1)
 			assert.Equal(t, tt.user, ixs[0].UserID)
 			assert.Equal(t, tt.session, ixs[0].SessionID)
@@ -429,10 +316,10 @@ func TestRule7Identities(t *testing.T) {
 
 func TestRule8SpanEventsFillGaps(t *testing.T) {
 	t.Run("v1.28 span events", func(t *testing.T) {
-		llm := tSpan{id: "llm", name: "chat m", end: 5, attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai"},
-			events: []tEvent{
-				{name: "gen_ai.user.message", attrs: map[string]any{"content": "from event"}},
-				{name: "gen_ai.choice", attrs: map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": "event answer"}}},
+		llm := tSpan{ID: "llm", Name: "chat m", End: 5, Attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai"},
+			Events: []tEvent{
+				{Name: "gen_ai.user.message", Attrs: map[string]any{"content": "from event"}},
+				{Name: "gen_ai.choice", Attrs: map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": "event answer"}}},
 			}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, "from event", ix["prompt"])
@@ -441,13 +328,13 @@ func TestRule8SpanEventsFillGaps(t *testing.T) {
 	})
 	t.Run("attributes win over events", func(t *testing.T) {
 		llm := chatSpan("llm", "", 0, 5, userHi, answerOK)
-		llm.events = []tEvent{{name: "gen_ai.content.prompt", attrs: map[string]any{"gen_ai.prompt": "user: from event"}}}
+		llm.Events = []tEvent{{Name: "gen_ai.content.prompt", Attrs: map[string]any{"gen_ai.prompt": "user: from event"}}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, "hi", ix["prompt"])
 		assert.Equal(t, []any{"gen_ai.input/output.messages"}, meta(ix)["content_source"])
 	})
 	t.Run("deprecated gen_ai.prompt attribute", func(t *testing.T) {
-		llm := tSpan{id: "llm", name: "chat", end: 5, attrs: map[string]any{"gen_ai.operation.name": "chat",
+		llm := tSpan{ID: "llm", Name: "chat", End: 5, Attrs: map[string]any{"gen_ai.operation.name": "chat",
 			"gen_ai.prompt": "system: be nice\nuser: multi\nline question", "gen_ai.completion": "plain answer"}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, "multi\nline question", ix["prompt"])
@@ -456,13 +343,13 @@ func TestRule8SpanEventsFillGaps(t *testing.T) {
 }
 
 func TestLogEventsJoinSpansInOneBatch(t *testing.T) {
-	td := makeTraces(map[string]any{"service.name": "svc"}, tSpan{id: "llm", name: "chat", end: 5,
-		attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "m"}})
+	td := makeTraces(map[string]any{"service.name": "svc"}, tSpan{ID: "llm", Name: "chat", End: 5,
+		Attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "m"}})
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
 	add := func(name string, useAttr bool, body map[string]any) {
 		lr := lrs.AppendEmpty()
-		lr.SetTraceID(traceID(tTrace))
+		lr.SetTraceID(genaitest.TraceIDHex(tTrace))
 		lr.SetSpanID(spanID("llm"))
 		if useAttr {
 			lr.Attributes().PutStr("event.name", name)
@@ -476,7 +363,7 @@ func TestLogEventsJoinSpansInOneBatch(t *testing.T) {
 	other := lrs.AppendEmpty()
 	other.Body().SetStr("an ordinary log line")
 
-	ixs, _ := defaultMapper().mapData(joinLogs(td, ld))
+	ixs, _ := defaultMapper().Map(joinLogs(td, ld))
 	require.Len(t, ixs, 1)
 	assert.Equal(t, "joined prompt", ixs[0].Prompt)
 	assert.Equal(t, "joined answer", ixs[0].Response)
@@ -489,10 +376,10 @@ func TestRule9MalformedInput(t *testing.T) {
 		ix, st := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, `[{"role":"user","parts":[{"type":"text","content":"cut of`, ix["prompt"])
 		assert.Equal(t, `{"role":`, ix["response"])
-		assert.Equal(t, int64(2), st.rawFallback)
+		assert.Equal(t, int64(2), st.RawFallback)
 	})
 	t.Run("wrong types", func(t *testing.T) {
-		llm := tSpan{id: "llm", name: "chat", end: 5, attrs: map[string]any{
+		llm := tSpan{ID: "llm", Name: "chat", End: 5, Attrs: map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": "12", "gen_ai.usage.output_tokens": "lots",
 			"gen_ai.request.temperature": "hot", "gen_ai.input.messages": 42, "gen_ai.output.messages": true,
 			"gen_ai.response.finish_reasons": 7,
@@ -512,7 +399,7 @@ func TestRule9MalformedInput(t *testing.T) {
 		td := ptrace.NewTraces()
 		sp := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
 		putAttrs(sp.Attributes(), map[string]any{"gen_ai.operation.name": "chat", "gen_ai.input.messages": userHi})
-		ixs, _ := defaultMapper().mapData(td)
+		ixs, _ := defaultMapper().Map(td)
 		require.Len(t, ixs, 1)
 		ix := decode(t, &ixs[0])
 		assert.Equal(t, "hi", ix["prompt"])
@@ -520,22 +407,22 @@ func TestRule9MalformedInput(t *testing.T) {
 	})
 	t.Run("invalid UTF-8 is replaced", func(t *testing.T) {
 		llm := chatSpan("llm", "", 0, 5, "", "")
-		llm.attrs["gen_ai.input.messages"] = "plain \xff\xfe text"
+		llm.Attrs["gen_ai.input.messages"] = "plain \xff\xfe text"
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
 		assert.Equal(t, "plain \ufffd\ufffd text", ix["prompt"])
 	})
 }
 
 func TestMaxFieldBytes(t *testing.T) {
-	cfg := createDefaultConfig().(*Config).Mapping
+	cfg := testConfig
 	cfg.MaxFieldBytes = 10
 	long := strings.Repeat("é", 20) // 2 bytes each
 	in := `[{"role":"user","parts":[{"type":"text","content":"` + long + `"}]}]`
 	llm := chatSpan("llm", "agent", 1, 5, in, `[{"role":"assistant","parts":[{"type":"text","content":"short"}]}]`)
-	ix, st := mapOne(t, newMapper(cfg, PlatformGeneric), makeTraces(nil,
-		tSpan{id: "agent", name: "invoke_agent", end: 10, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+	ix, st := mapOne(t, mustNew(cfg), makeTraces(nil,
+		tSpan{ID: "agent", Name: "invoke_agent", End: 10, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 		llm,
-		tSpan{id: "tool", parent: "agent", name: "execute_tool", start: 2, end: 3, attrs: map[string]any{
+		tSpan{ID: "tool", Parent: "agent", Name: "execute_tool", Start: 2, End: 3, Attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "gen_ai.tool.call.arguments": `{"query":"a long query"}`}},
 	))
 	prompt := ix["prompt"].(string)
@@ -544,12 +431,12 @@ func TestMaxFieldBytes(t *testing.T) {
 	assert.Equal(t, "short", ix["response"])
 	assert.Equal(t, `{"query":"`, ix["toolCalls"].([]any)[0].(map[string]any)["input"], "JSON over the limit becomes cut text")
 	assert.Equal(t, true, meta(ix)["truncated"])
-	assert.Equal(t, int64(2), st.truncated)
+	assert.Equal(t, int64(2), st.Truncated)
 }
 
 func TestFallbackSources(t *testing.T) {
 	t.Run("OpenInference LLM span with only input.value and output.value", func(t *testing.T) {
-		llm := tSpan{id: "llm", name: "ChatCompletion", end: 5, attrs: map[string]any{
+		llm := tSpan{ID: "llm", Name: "ChatCompletion", End: 5, Attrs: map[string]any{
 			"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o",
 			"input.value":  `{"model":"gpt-4o","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"from the request"}]}`,
 			"output.value": `{"id":"chatcmpl-1","choices":[{"index":0,"message":{"role":"assistant","content":"from the response"}}]}`,
@@ -569,8 +456,8 @@ func TestFallbackSources(t *testing.T) {
 		assert.Equal(t, `{"unknown":1}`, valueText(`{"unknown":1}`, true), "unknown JSON stays as it is")
 	})
 	t.Run("traceloop workflow input and output when the llm spans carry no content", func(t *testing.T) {
-		llm := tSpan{id: "llm", parent: "wf", name: "openai.chat", start: 1, end: 4, attrs: map[string]any{"llm.request.type": "chat", "gen_ai.system": "openai"}}
-		wf := tSpan{id: "wf", name: "chat.workflow", end: 5, attrs: map[string]any{"traceloop.span.kind": "workflow",
+		llm := tSpan{ID: "llm", Parent: "wf", Name: "openai.chat", Start: 1, End: 4, Attrs: map[string]any{"llm.request.type": "chat", "gen_ai.system": "openai"}}
+		wf := tSpan{ID: "wf", Name: "chat.workflow", End: 5, Attrs: map[string]any{"traceloop.span.kind": "workflow",
 			"traceloop.entity.input": `{"args": ["the question"], "kwargs": {}}`, "traceloop.entity.output": `"the answer"`}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, wf, llm))
 		assert.Equal(t, "the question", ix["prompt"])
@@ -578,9 +465,9 @@ func TestFallbackSources(t *testing.T) {
 		assert.Equal(t, []any{"traceloop entity input/output"}, meta(ix)["content_source"])
 	})
 	t.Run("AI SDK before version 4: ai.result.*", func(t *testing.T) {
-		root := tSpan{id: "root", name: "ai.generateText", end: 9, attrs: map[string]any{"ai.operationId": "ai.generateText",
+		root := tSpan{ID: "root", Name: "ai.generateText", End: 9, Attrs: map[string]any{"ai.operationId": "ai.generateText",
 			"ai.prompt": `{"prompt":"old sdk question"}`}}
-		call := tSpan{id: "call", parent: "root", name: "ai.generateText.doGenerate", start: 1, end: 8, attrs: map[string]any{
+		call := tSpan{ID: "call", Parent: "root", Name: "ai.generateText.doGenerate", Start: 1, End: 8, Attrs: map[string]any{
 			"ai.operationId": "ai.generateText.doGenerate", "ai.result.text": "old sdk answer", "ai.finishReason": "stop",
 			"ai.result.toolCalls": `[{"toolCallId":"c1","toolName":"t","args":"{\"x\":1}"}]`}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, root, call))
@@ -600,19 +487,19 @@ func oiLLM(id, parent string, start, end int64, attrs map[string]any) tSpan {
 	for k, v := range attrs {
 		a[k] = v
 	}
-	return tSpan{id: id, parent: parent, name: "Anthropic Messages", start: start, end: end, attrs: a}
+	return tSpan{ID: id, Parent: parent, Name: "Anthropic Messages", Start: start, End: end, Attrs: a}
 }
 
 // sdkChat is a model SDK's own chat span (semconv, no content by default).
 func sdkChat(id, parent string, start, end int64, respID string, in, out int) tSpan {
-	return tSpan{id: id, parent: parent, name: "anthropic.messages.create", start: start, end: end, attrs: map[string]any{
+	return tSpan{ID: id, Parent: parent, Name: "anthropic.messages.create", Start: start, End: end, Attrs: map[string]any{
 		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "claude-x",
 		"gen_ai.response.id": respID, "gen_ai.usage.input_tokens": in, "gen_ai.usage.output_tokens": out,
 	}}
 }
 
 func TestRule8SameCallTracedTwice(t *testing.T) {
-	chain := tSpan{id: "root", name: "turn", end: 100, attrs: map[string]any{"openinference.span.kind": "CHAIN"}}
+	chain := tSpan{ID: "root", Name: "turn", End: 100, Attrs: map[string]any{"openinference.span.kind": "CHAIN"}}
 	question := map[string]any{
 		"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "q",
 		"llm.output_messages.0.message.role": "assistant", "llm.output_messages.0.message.content": "a",
@@ -629,8 +516,8 @@ func TestRule8SameCallTracedTwice(t *testing.T) {
 	})
 	t.Run("the nested span's content fills an outer span without content", func(t *testing.T) {
 		sdk := sdkChat("sdk", "oi", 2, 49, "msg_1", 10, 5)
-		sdk.attrs["gen_ai.input.messages"] = userHi
-		sdk.attrs["gen_ai.output.messages"] = answerOK
+		sdk.Attrs["gen_ai.input.messages"] = userHi
+		sdk.Attrs["gen_ai.output.messages"] = answerOK
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, chain,
 			oiLLM("oi", "root", 1, 50, map[string]any{"llm.token_count.prompt": 10, "llm.token_count.completion": 5}), sdk))
 		assert.Equal(t, "hi", ix["prompt"])
@@ -651,7 +538,7 @@ func TestRule8SameCallTracedTwice(t *testing.T) {
 	})
 	t.Run("content and the same text in contents are used once (openai-agents with OpenInference)", func(t *testing.T) {
 		// the shape of Python openai-agents + openinference-instrumentation-openai-agents
-		llm := tSpan{id: "llm", parent: "root", name: "response", start: 1, end: 50, attrs: map[string]any{
+		llm := tSpan{ID: "llm", Parent: "root", Name: "response", Start: 1, End: 50, Attrs: map[string]any{
 			"openinference.span.kind":                                       "LLM",
 			"llm.provider":                                                  "openai",
 			"llm.input_messages.0.message.role":                             "user",
@@ -665,7 +552,7 @@ func TestRule8SameCallTracedTwice(t *testing.T) {
 		assert.Equal(t, "It is rainy.", ix["response"])
 		parts := []any{map[string]any{"type": "text", "content": "same"}, map[string]any{"type": "text", "content": "same"}, map[string]any{"type": "text", "content": "other"}}
 		sc := chatSpan("llm", "", 0, 5, userHi, "")
-		sc.attrs["gen_ai.output.messages"] = []any{map[string]any{"role": "assistant", "parts": parts}}
+		sc.Attrs["gen_ai.output.messages"] = []any{map[string]any{"role": "assistant", "parts": parts}}
 		ix, _ = mapOne(t, defaultMapper(), makeTraces(nil, sc))
 		assert.Equal(t, "same\nother", ix["response"])
 	})
@@ -673,27 +560,27 @@ func TestRule8SameCallTracedTwice(t *testing.T) {
 
 func TestRule10ContentBlocks(t *testing.T) {
 	t.Run("Strands: content-block lists in message events, tool input and output in the tool span's events", func(t *testing.T) {
-		agent := tSpan{id: "agent", name: "invoke_agent weather", end: 100, attrs: map[string]any{
+		agent := tSpan{ID: "agent", Name: "invoke_agent weather", End: 100, Attrs: map[string]any{
 			"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "weather", "user.id": "u", "session.id": "s"}}
-		llm1 := tSpan{id: "llm1", parent: "agent", name: "chat", start: 1, end: 10, attrs: map[string]any{
+		llm1 := tSpan{ID: "llm1", Parent: "agent", Name: "chat", Start: 1, End: 10, Attrs: map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.system": "strands-agents", "gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 5},
-			events: []tEvent{
-				{name: "gen_ai.system.message", attrs: map[string]any{"content": `[{"text":"be helpful"}]`}},
-				{name: "gen_ai.user.message", attrs: map[string]any{"content": `[{"text":"Weather in Paris?"}]`}},
-				{name: "gen_ai.choice", attrs: map[string]any{"finish_reason": "toolUse",
+			Events: []tEvent{
+				{Name: "gen_ai.system.message", Attrs: map[string]any{"content": `[{"text":"be helpful"}]`}},
+				{Name: "gen_ai.user.message", Attrs: map[string]any{"content": `[{"text":"Weather in Paris?"}]`}},
+				{Name: "gen_ai.choice", Attrs: map[string]any{"finish_reason": "toolUse",
 					"message": `[{"type":"toolUse","name":"get_weather","toolUseId":"tu1","input":{"location":"Paris"}}]`}},
 			}}
-		tool := tSpan{id: "tool", parent: "agent", name: "execute_tool get_weather", start: 11, end: 12, attrs: map[string]any{
+		tool := tSpan{ID: "tool", Parent: "agent", Name: "execute_tool get_weather", Start: 11, End: 12, Attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "tu1"},
-			events: []tEvent{
-				{name: "gen_ai.tool.message", attrs: map[string]any{"role": "tool", "content": `{"location":"Paris"}`, "id": "tu1"}},
-				{name: "gen_ai.choice", attrs: map[string]any{"message": `[{"json":{"temp":"57F"}}]`, "id": "tu1"}},
+			Events: []tEvent{
+				{Name: "gen_ai.tool.message", Attrs: map[string]any{"role": "tool", "content": `{"location":"Paris"}`, "id": "tu1"}},
+				{Name: "gen_ai.choice", Attrs: map[string]any{"message": `[{"json":{"temp":"57F"}}]`, "id": "tu1"}},
 			}}
-		llm2 := tSpan{id: "llm2", parent: "agent", name: "chat", start: 13, end: 20, attrs: map[string]any{
+		llm2 := tSpan{ID: "llm2", Parent: "agent", Name: "chat", Start: 13, End: 20, Attrs: map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.system": "strands-agents"},
-			events: []tEvent{
-				{name: "gen_ai.tool.message", attrs: map[string]any{"content": `[{"toolResult":{"toolUseId":"tu1","status":"success","content":[{"json":{"temp":"57F"}}]}}]`}},
-				{name: "gen_ai.choice", attrs: map[string]any{"finish_reason": "endTurn", "message": `[{"text":"It is 57F."}]`}},
+			Events: []tEvent{
+				{Name: "gen_ai.tool.message", Attrs: map[string]any{"content": `[{"toolResult":{"toolUseId":"tu1","status":"success","content":[{"json":{"temp":"57F"}}]}}]`}},
+				{Name: "gen_ai.choice", Attrs: map[string]any{"finish_reason": "endTurn", "message": `[{"text":"It is 57F."}]`}},
 			}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent, llm1, tool, llm2))
 		assert.Equal(t, "Weather in Paris?", ix["prompt"])
@@ -711,7 +598,7 @@ func TestRule10ContentBlocks(t *testing.T) {
 			{"role":"assistant","content":[{"toolUse":{"toolUseId":"tu_2","name":"get_time","input":{"tz":"CET"}}}]},
 			{"role":"user","content":[{"toolResult":{"toolUseId":"tu_2","content":[{"json":{"time":"noon"}}]}}]}]`
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
-			tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			tSpan{ID: "agent", Name: "invoke_agent", End: 50, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 			chatSpan("llm1", "agent", 1, 5, `[{"role":"user","content":"Weather?"}]`, `[{"role":"assistant","content":[{"type":"text","text":"checking"},{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"location":"Paris"}}]}]`),
 			chatSpan("llm2", "agent", 6, 9, in, `[{"role":"assistant","content":[{"text":"Sunny at noon."}]}]`)))
 		assert.Equal(t, "Weather?", ix["prompt"])
@@ -722,25 +609,23 @@ func TestRule10ContentBlocks(t *testing.T) {
 		assert.Equal(t, "get_weather", tc["name"])
 		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
 		assert.Equal(t, map[string]any{"temp": float64(1)}, tc["output"], "text block holding JSON")
-		assert.Equal(t, precogxapi.RawJSON(`{"time":"noon"}`), blockValue(precogxapi.RawJSON(`[{"json":{"time":"noon"}}]`)))
-		assert.Equal(t, precogxapi.RawJSON(`[{"type":"image"}]`), blockValue(precogxapi.RawJSON(`[{"type":"image"}]`)), "other blocks stay as they are")
 	})
 	t.Run("Anthropic SDK tool span: anthropic.tool_result.content blocks", func(t *testing.T) {
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil,
-			tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
+			tSpan{ID: "agent", Name: "invoke_agent", End: 50, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}},
 			chatSpan("llm", "agent", 1, 5, userHi, answerOK),
-			tSpan{id: "tool", parent: "agent", name: "anthropic.custom_tool_use get_weather", start: 6, end: 7, attrs: map[string]any{
+			tSpan{ID: "tool", Parent: "agent", Name: "anthropic.custom_tool_use get_weather", Start: 6, End: 7, Attrs: map[string]any{
 				"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.arguments": `{"location":"Paris"}`,
 				"anthropic.tool_result.content": `[{"type":"text","text":"{\"temp\":\"57F\"}"}]`}}))
 		tc := ix["toolCalls"].([]any)[0].(map[string]any)
 		assert.Equal(t, map[string]any{"temp": "57F"}, tc["output"])
 	})
 	t.Run("Mastra: the agent run's input and output, user and session in mastra.metadata", func(t *testing.T) {
-		agent := tSpan{id: "agent", name: "invoke_agent a", end: 50, attrs: map[string]any{
+		agent := tSpan{ID: "agent", Name: "invoke_agent a", End: 50, Attrs: map[string]any{
 			"gen_ai.operation.name": "invoke_agent", "mastra.agent_run.input": "What is up?",
 			"mastra.agent_run.output": `{"text":"All good.","files":[]}`,
 			"mastra.metadata.userId":  "user-7", "mastra.metadata.sessionId": "sess-7"}}
-		llm := tSpan{id: "llm", parent: "agent", name: "chat m", start: 1, end: 5, attrs: map[string]any{
+		llm := tSpan{ID: "llm", Parent: "agent", Name: "chat m", Start: 1, End: 5, Attrs: map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "mastra.metadata.userId": "user-7"}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent, llm))
 		assert.Equal(t, "What is up?", ix["prompt"])
@@ -750,7 +635,7 @@ func TestRule10ContentBlocks(t *testing.T) {
 		assert.Equal(t, []any{"mastra agent_run input/output"}, meta(ix)["content_source"])
 	})
 	t.Run("LangChain metadata names the provider", func(t *testing.T) {
-		llm := tSpan{id: "llm", name: "ChatOpenAI", end: 5, attrs: map[string]any{"openinference.span.kind": "LLM",
+		llm := tSpan{ID: "llm", Name: "ChatOpenAI", End: 5, Attrs: map[string]any{"openinference.span.kind": "LLM",
 			"metadata": `{"ls_provider":"openai","ls_model_name":"gpt-4o-mini"}`, "llm.input_messages.0.message.role": "user",
 			"llm.input_messages.0.message.content": "hi"}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, llm))
@@ -763,10 +648,10 @@ func TestRule11ToolArgsFromTheRequest(t *testing.T) {
 		return `[{"role":"assistant","parts":[` + calls + `]}]`
 	}
 	oiTool := func(id string, start int64, input, output string) tSpan {
-		return tSpan{id: id, parent: "agent", name: "get_weather", start: start, end: start + 1, attrs: map[string]any{
+		return tSpan{ID: id, Parent: "agent", Name: "get_weather", Start: start, End: start + 1, Attrs: map[string]any{
 			"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": input, "output.value": output}}
 	}
-	agent := tSpan{id: "agent", name: "invoke_agent", end: 50, attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}
+	agent := tSpan{ID: "agent", Name: "invoke_agent", End: 50, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}
 	t.Run("by name and order when the request has no call id", func(t *testing.T) {
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent,
 			chatSpan("llm", "agent", 1, 5, userHi, llmOut(`{"type":"tool_call","name":"get_weather","arguments":{"location":"Paris"}},
@@ -782,7 +667,7 @@ func TestRule11ToolArgsFromTheRequest(t *testing.T) {
 	t.Run("by call id, and JSON input is kept", func(t *testing.T) {
 		t2 := oiTool("t2", 8, `{"location":"Roma"}`, `{"temp":2}`)
 		t1 := oiTool("t1", 6, "Paris", `{"temp":1}`)
-		t1.attrs["gen_ai.tool.call.id"] = "c1"
+		t1.Attrs["gen_ai.tool.call.id"] = "c1"
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent,
 			chatSpan("llm", "agent", 1, 5, userHi, llmOut(`{"type":"tool_call","id":"c2","name":"get_weather","arguments":{"location":"Rome"}},
 				{"type":"tool_call","id":"c1","name":"get_weather","arguments":{"location":"Paris"}}`)), t1, t2))
@@ -793,7 +678,7 @@ func TestRule11ToolArgsFromTheRequest(t *testing.T) {
 	})
 	t.Run("LangChain ToolMessage output names the tool and the call", func(t *testing.T) {
 		out := `{"lc":1,"type":"constructor","id":["langchain_core","messages","ToolMessage"],"kwargs":{"status":"success","content":"{\"temp\":1}","tool_call_id":"c1","name":"get_weather"}}`
-		tool := tSpan{id: "t", parent: "agent", name: "execute_tool DynamicStructuredTool", start: 6, end: 7, attrs: map[string]any{
+		tool := tSpan{ID: "t", Parent: "agent", Name: "execute_tool DynamicStructuredTool", Start: 6, End: 7, Attrs: map[string]any{
 			"gen_ai.operation.name": "execute_tool", "traceloop.span.kind": "task", "traceloop.entity.name": "DynamicStructuredTool",
 			"traceloop.entity.input": `{"args":["{\"location\":\"Paris\"}"]}`, "traceloop.entity.output": out}}
 		ix, _ := mapOne(t, defaultMapper(), makeTraces(nil, agent,
@@ -805,7 +690,7 @@ func TestRule11ToolArgsFromTheRequest(t *testing.T) {
 		assert.Equal(t, map[string]any{"location": "Paris"}, tc["input"])
 		assert.Equal(t, map[string]any{"temp": float64(1)}, tc["output"])
 		wrapped := `{"output":` + out + `}`
-		lc, ok := langChainToolMessage(precogxapi.RawJSON(wrapped))
+		lc, ok := langchainToolMessage(precogxapi.RawJSON(wrapped))
 		assert.True(t, ok)
 		assert.Equal(t, "c1", lc.callID)
 	})

@@ -1,10 +1,12 @@
-package precogxexporter // import "github.com/precogx/precogxexporter"
+package content // import "github.com/precogx/precogxexporter/internal/genai/content"
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 
 	jsoniter "github.com/json-iterator/go"
+
 	"github.com/precogx/precogxexporter/internal/pdatautil"
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
@@ -12,14 +14,14 @@ import (
 // Content JSON is read in one streaming pass (json-iterator, already used by
 // pdata): encoding/json validated and re-scanned each message several times
 // and cost 7x the OTLP/JSON encoding of the same spans (BENCHMARKS.md).
-// Fields are read by the types the conventions use; a value of another type
+// Fields are read by the types the encodings use; a value of another type
 // is skipped, so one odd field never loses the message.
 
 var iterCfg = jsoniter.ConfigDefault
 
-// parseMessages reads a JSON array of messages (or one message object). ok
+// ParseMessages reads a JSON array of messages (or one message object). ok
 // is false when the text is not well-formed JSON of that shape.
-func parseMessages(data []byte) (msgs []message, ok bool) {
+func ParseMessages(data []byte) (msgs []Message, ok bool) {
 	it := iterCfg.BorrowIterator(data)
 	defer iterCfg.ReturnIterator(it)
 	switch it.WhatIsNext() {
@@ -33,20 +35,20 @@ func parseMessages(data []byte) (msgs []message, ok bool) {
 			return it.Error == nil
 		})
 	case jsoniter.ObjectValue:
-		msgs = []message{readMessage(it, "")}
+		msgs = []Message{readMessage(it, "")}
 	default:
 		return nil, false
 	}
 	return msgs, complete(it)
 }
 
-// parseMessage reads one message object (an event body, whose role comes
+// ParseMessage reads one message object (an event body, whose role comes
 // from the event name when the body has none).
-func parseMessage(data []byte, role string) (message, bool) {
+func ParseMessage(data []byte, role string) (Message, bool) {
 	it := iterCfg.BorrowIterator(data)
 	defer iterCfg.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ObjectValue {
-		return message{}, false
+		return Message{}, false
 	}
 	m := readMessage(it, role)
 	return m, complete(it)
@@ -61,23 +63,23 @@ func complete(it *jsoniter.Iterator) bool {
 	return it.Error == io.EOF
 }
 
-func readMessage(it *jsoniter.Iterator, role string) message {
-	m := message{role: role}
+func readMessage(it *jsoniter.Iterator, role string) Message {
+	m := Message{Role: role}
 	var content []byte
 	var contentKind jsoniter.ValueType
 	var toolCallID, id string
 	it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
 		switch field {
 		case "role":
-			m.role = readString(it)
+			m.Role = readString(it)
 		case "finish_reason":
-			m.finish = readString(it)
+			m.Finish = readString(it)
 		case "tool_call_id":
 			toolCallID = readString(it)
 		case "id":
 			id = readString(it)
 		case "parts":
-			m.parts = readParts(it, m.parts)
+			m.Parts = readParts(it, m.Parts)
 		case "content":
 			contentKind = it.WhatIsNext()
 			content = it.SkipAndReturnBytes()
@@ -96,7 +98,7 @@ func readMessage(it *jsoniter.Iterator, role string) message {
 			})
 		case "message": // gen_ai.choice: {"index","finish_reason","message":{...} or "text"}
 			if it.WhatIsNext() == jsoniter.StringValue {
-				m.parts = appendTextOrBlocks(m.parts, it.ReadString())
+				m.Parts = appendTextOrBlocks(m.Parts, it.ReadString())
 				break
 			}
 			if it.WhatIsNext() != jsoniter.ObjectValue {
@@ -104,9 +106,9 @@ func readMessage(it *jsoniter.Iterator, role string) message {
 				break
 			}
 			inner := readMessage(it, "")
-			m.role = firstNonEmpty(inner.role, m.role)
-			m.finish = firstNonEmpty(m.finish, inner.finish)
-			m.parts = append(m.parts, inner.parts...)
+			m.Role = cmp.Or(inner.Role, m.Role)
+			m.Finish = cmp.Or(m.Finish, inner.Finish)
+			m.Parts = append(m.Parts, inner.Parts...)
 		default:
 			it.Skip()
 		}
@@ -114,26 +116,26 @@ func readMessage(it *jsoniter.Iterator, role string) message {
 	})
 	if len(content) > 0 {
 		switch {
-		case m.role == "tool" || toolCallID != "":
-			m.parts = append(m.parts, part{kind: partToolResult, id: firstNonEmpty(toolCallID, id), args: jsonFromRaw(content)})
+		case m.Role == "tool" || toolCallID != "":
+			m.Parts = append(m.Parts, Part{Kind: ToolResult, ID: cmp.Or(toolCallID, id), Args: FromRaw(content)})
 		case contentKind == jsoniter.StringValue:
 			var s string
 			if json.Unmarshal(content, &s) == nil && s != "" {
-				m.parts = appendTextOrBlocks(m.parts, s)
+				m.Parts = appendTextOrBlocks(m.Parts, s)
 			}
 		case contentKind == jsoniter.ArrayValue:
 			for _, p := range parsePartList(content) {
-				m.parts = appendPart(m.parts, p)
+				m.Parts = appendPart(m.Parts, p)
 			}
 		}
 	}
-	m.parts = append(m.parts, m.calls...)
+	m.Parts = append(m.Parts, m.calls...)
 	m.calls = nil
 	return m
 }
 
 // readParts reads a JSON array of parts into dst.
-func readParts(it *jsoniter.Iterator, dst []part) []part {
+func readParts(it *jsoniter.Iterator, dst []Part) []Part {
 	if it.WhatIsNext() != jsoniter.ArrayValue {
 		it.Skip()
 		return dst
@@ -151,13 +153,13 @@ func readParts(it *jsoniter.Iterator, dst []part) []part {
 	return dst
 }
 
-func parsePartList(data []byte) []part {
+func parsePartList(data []byte) []Part {
 	it := iterCfg.BorrowIterator(data)
 	defer iterCfg.ReturnIterator(it)
 	return readParts(it, nil)
 }
 
-// partFields are the fields of one content part of any convention.
+// partFields are the fields of one content part of any encoding.
 type partFields struct {
 	typ, text, id, callID, name string
 	content, args, result, json []byte
@@ -174,16 +176,16 @@ func (pf *partFields) read(it *jsoniter.Iterator) {
 		case "content":
 			if it.WhatIsNext() == jsoniter.StringValue {
 				pf.contentIsString = true
-				pf.text = firstNonEmpty(pf.text, it.ReadString())
+				pf.text = cmp.Or(pf.text, it.ReadString())
 			} else {
 				pf.content = it.SkipAndReturnBytes()
 			}
 		case "id", "toolCallId", "toolUseId", "tool_use_id":
-			pf.id = firstNonEmpty(pf.id, readString(it))
+			pf.id = cmp.Or(pf.id, readString(it))
 		case "call_id":
 			pf.callID = readString(it)
 		case "name", "toolName":
-			pf.name = firstNonEmpty(pf.name, readString(it))
+			pf.name = cmp.Or(pf.name, readString(it))
 		case "arguments", "input", "args":
 			if pf.args == nil {
 				pf.args = it.SkipAndReturnBytes()
@@ -212,14 +214,14 @@ func (pf *partFields) read(it *jsoniter.Iterator) {
 	})
 }
 
-// readPart reads one content part of any convention: semconv parts,
+// readPart reads one content part of any encoding: semconv parts,
 // OpenAI-style content items, AI SDK tool-call and tool-result parts, and
-// the content blocks of Anthropic, Bedrock Converse and Strands (rule 10).
-func readPart(it *jsoniter.Iterator) (part, bool) {
+// the content blocks of Anthropic, Bedrock Converse and Strands.
+func readPart(it *jsoniter.Iterator) (Part, bool) {
 	var pf partFields
 	pf.read(it)
 	// call_id is the id tool results refer to when an item id is also given
-	id := firstNonEmpty(pf.callID, pf.id)
+	id := cmp.Or(pf.callID, pf.id)
 	switch pf.typ {
 	case "text", "input_text", "output_text", "":
 		text := pf.text
@@ -229,9 +231,9 @@ func readPart(it *jsoniter.Iterator) (part, bool) {
 		if text == "" && len(pf.json) > 0 {
 			text = string(pf.json)
 		}
-		return part{kind: partText, text: text}, text != ""
+		return Part{Kind: Text, Text: text}, text != ""
 	case "tool_call", "tool-call", "function_call", "tool_use", "toolUse":
-		return part{kind: partToolCall, id: id, name: pf.name, args: jsonFromRaw(pf.args)}, true
+		return Part{Kind: ToolCall, ID: id, Name: pf.name, Args: FromRaw(pf.args)}, true
 	case "tool_call_response", "tool-result", "function_call_output", "tool_result", "toolResult":
 		result := pf.result
 		if result == nil {
@@ -241,15 +243,15 @@ func readPart(it *jsoniter.Iterator) (part, bool) {
 				result = pf.content
 			}
 		}
-		return part{kind: partToolResult, id: id, name: pf.name, args: blockValue(unwrapTyped(jsonFromRaw(result)))}, true
+		return Part{Kind: ToolResult, ID: id, Name: pf.name, Args: BlockValue(unwrapTyped(FromRaw(result)))}, true
 	}
-	return part{}, false
+	return Part{}, false
 }
 
-// blockValue reads a tool result given as a list of content blocks
+// BlockValue reads a tool result given as a list of content blocks
 // ([{"type":"text","text":...}] or [{"json":...}]) as its value: the JSON
 // block, else the text (as JSON when it is JSON). Other values stay as they are.
-func blockValue(r precogxapi.RawJSON) precogxapi.RawJSON {
+func BlockValue(r precogxapi.RawJSON) precogxapi.RawJSON {
 	if len(r) < 2 || r[0] != '[' {
 		return r
 	}
@@ -282,52 +284,24 @@ func blockValue(r precogxapi.RawJSON) precogxapi.RawJSON {
 	case !ok || it.Error != nil || blocks == 0:
 		return r
 	case value != nil && text == "":
-		return jsonFromRaw(value)
+		return FromRaw(value)
 	case value == nil && text != "":
-		return jsonFromText(text)
+		return FromText(text)
 	}
 	return r
 }
 
-// appendTextOrBlocks adds text that may itself be a JSON list of content
-// blocks (Strands, Bedrock Converse) as the blocks' parts, else as text.
-func appendTextOrBlocks(dst []part, s string) []part {
-	if ps, ok := partsFromJSONText(s); ok {
-		for _, p := range ps {
-			dst = appendPart(dst, p)
-		}
-		return dst
-	}
-	return appendPart(dst, part{kind: partText, text: s})
-}
-
-// appendPart adds p, except a text part repeating a text the message has
-// already (rule 8: content sent twice in one message is used once).
-func appendPart(dst []part, p part) []part {
-	if p.kind == partText {
-		if p.text == "" {
-			return dst
-		}
-		for i := range dst {
-			if dst[i].kind == partText && dst[i].text == p.text {
-				return dst
-			}
-		}
-	}
-	return append(dst, p)
-}
-
 // readToolCall reads an OpenAI-style {"id","function":{"name","arguments"}}
 // or AI SDK {"toolCallId","toolName","input"|"args"} tool call.
-func readToolCall(it *jsoniter.Iterator) part {
-	p := part{kind: partToolCall}
+func readToolCall(it *jsoniter.Iterator) Part {
+	p := Part{Kind: ToolCall}
 	var args []byte
 	it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
 		switch field {
 		case "id", "toolCallId":
-			p.id = firstNonEmpty(p.id, readString(it))
+			p.ID = cmp.Or(p.ID, readString(it))
 		case "name", "toolName":
-			p.name = firstNonEmpty(p.name, readString(it))
+			p.Name = cmp.Or(p.Name, readString(it))
 		case "arguments", "input", "args":
 			args = it.SkipAndReturnBytes()
 		case "function":
@@ -338,7 +312,7 @@ func readToolCall(it *jsoniter.Iterator) part {
 			it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
 				switch field {
 				case "name":
-					p.name = readString(it)
+					p.Name = readString(it)
 				case "arguments":
 					args = it.SkipAndReturnBytes()
 				default:
@@ -351,18 +325,19 @@ func readToolCall(it *jsoniter.Iterator) part {
 		}
 		return it.Error == nil
 	})
-	p.args = jsonFromRaw(args)
+	p.Args = FromRaw(args)
 	return p
 }
 
-// parseToolCalls reads a JSON array of tool calls (ai.response.toolCalls).
-func parseToolCalls(data []byte) ([]part, bool) {
+// ParseToolCalls reads a JSON array of tool calls (the AI SDK's
+// ai.response.toolCalls).
+func ParseToolCalls(data []byte) ([]Part, bool) {
 	it := iterCfg.BorrowIterator(data)
 	defer iterCfg.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ArrayValue {
 		return nil, false
 	}
-	var out []part
+	var out []Part
 	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
 		if it.WhatIsNext() == jsoniter.ObjectValue {
 			out = append(out, readToolCall(it))

@@ -1,4 +1,4 @@
-package precogxexporter
+package genai
 
 import (
 	"testing"
@@ -35,7 +35,7 @@ func TestAwaitsLogContentFollowsTheMapping(t *testing.T) {
 		{"OpenLLMetry indexed completion", with(chat, "gen_ai.completion.0.content", "ok"), nil, false},
 		{"OpenInference indexed content", with(chat, "llm.input_messages.0.message.content", "hi"), nil, false},
 		{"Vercel prompt messages", with(chat, "ai.prompt.messages", userHi), nil, false},
-		{"content as span events", chat, []tEvent{{name: "gen_ai.user.message", attrs: map[string]any{"content": "hi"}}}, false},
+		{"content as span events", chat, []tEvent{{Name: "gen_ai.user.message", Attrs: map[string]any{"content": "hi"}}}, false},
 		{"a tool span", map[string]any{"gen_ai.operation.name": "execute_tool"}, nil, false},
 		{"an agent span", map[string]any{"gen_ai.operation.name": "invoke_agent"}, nil, false},
 		{"OpenInference llm span without content (never sends log events)", map[string]any{"openinference.span.kind": "LLM"}, nil, false},
@@ -43,9 +43,9 @@ func TestAwaitsLogContentFollowsTheMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			td := makeTraces(nil, tSpan{id: "s", name: "span", end: 1, attrs: tt.attrs, events: tt.events})
+			td := makeTraces(nil, tSpan{ID: "s", Name: "span", End: 1, Attrs: tt.attrs, Events: tt.events})
 			span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
-			assert.Equal(t, tt.want, assemblyHints.AwaitsLogContent(span))
+			assert.Equal(t, tt.want, NewHints().AwaitsLogContent(span))
 		})
 	}
 }

@@ -1,13 +1,14 @@
-package precogxexporter // import "github.com/precogx/precogxexporter"
+package genai // import "github.com/precogx/precogxexporter/internal/genai"
 
 import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
 	"github.com/precogx/precogxexporter/internal/pdatautil"
 	"github.com/precogx/precogxexporter/internal/precogxapi"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// Bounds of an interaction besides mapping.max_field_bytes, so that one
-// hostile or runaway span cannot make a payload of many megabytes.
+// Bounds of an interaction besides Config.MaxFieldBytes, so that one hostile
+// or runaway span cannot make a payload of many megabytes.
 const (
 	// maxIdentifierBytes bounds ids, names and labels: agentId, userId,
 	// sessionId, conversationId, models, provider, environment, service and
@@ -20,24 +21,24 @@ const (
 	maxListEntries = 256
 )
 
-// limit applies the bounds: text fields to max_field_bytes, identifiers to
+// limit applies the bounds: text fields to MaxFieldBytes, identifiers to
 // maxIdentifierBytes, lists to their entry bounds (UTF-8 safe); each cut
-// sets metadata.truncated and counts in fields_truncated.
-func (b *batch) limit(ix *interaction) {
-	limit := b.m.cfg.MaxFieldBytes
+// sets metadata.truncated and counts in Stats.Truncated.
+func (r *run) limit(ix *precogxapi.Interaction) {
+	limit := r.m.cfg.MaxFieldBytes
 	md := &ix.Meta
 	cut := func(s *string, n int) {
 		if n > 0 && len(*s) > n {
 			*s = precogxapi.TruncateUTF8(*s, n)
 			md.Truncated = true
-			b.stats.truncated++
+			r.stats.Truncated++
 		}
 	}
-	cutRaw := func(r *precogxapi.RawJSON) {
-		if limit > 0 && len(*r) > limit {
-			*r = pdatautil.AppendJSONString(nil, precogxapi.TruncateUTF8(string(*r), limit))
+	cutRaw := func(j *precogxapi.RawJSON) {
+		if limit > 0 && len(*j) > limit {
+			*j = pdatautil.AppendJSONString(nil, precogxapi.TruncateUTF8(string(*j), limit))
 			md.Truncated = true
-			b.stats.truncated++
+			r.stats.Truncated++
 		}
 	}
 	cut(&ix.Prompt, limit)
@@ -46,7 +47,7 @@ func (b *batch) limit(ix *interaction) {
 		ix.ToolCalls = ix.ToolCalls[:maxToolCalls]
 		md.ToolCallsDropped = n - maxToolCalls
 		md.Truncated = true
-		b.stats.truncated++
+		r.stats.Truncated++
 	}
 	for i := range ix.ToolCalls {
 		tc := &ix.ToolCalls[i]
@@ -64,7 +65,7 @@ func (b *batch) limit(ix *interaction) {
 		if len(*list) > maxListEntries {
 			*list = (*list)[:maxListEntries]
 			md.Truncated = true
-			b.stats.truncated++
+			r.stats.Truncated++
 		}
 		for i := range *list {
 			cut(&(*list)[i], maxIdentifierBytes)
@@ -81,7 +82,7 @@ func (b *batch) limit(ix *interaction) {
 			if len(text) > limit {
 				f.Value = pcommon.NewValueStr(precogxapi.TruncateUTF8(text, limit))
 				md.Truncated = true
-				b.stats.truncated++
+				r.stats.Truncated++
 			}
 		}
 	}

@@ -1,13 +1,14 @@
-package precogxexporter
+package genai
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 // Issue 10 row 10: a runaway or hostile span cannot make a payload of many
@@ -24,16 +25,16 @@ func TestEveryFieldIsBounded(t *testing.T) {
 	}
 	calls.WriteString(`]}]`)
 	llm := chatSpan("llm", "root", 1, 5, userHi, calls.String())
-	llm.attrs["gen_ai.response.model"] = huge
-	llm.attrs["gen_ai.response.id"] = huge
+	llm.Attrs["gen_ai.response.model"] = huge
+	llm.Attrs["gen_ai.response.id"] = huge
 	td := makeTraces(map[string]any{"service.name": huge},
-		tSpan{id: "root", name: "invoke_agent", end: 10, attrs: map[string]any{
+		tSpan{ID: "root", Name: "invoke_agent", End: 10, Attrs: map[string]any{
 			"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": strings.Repeat("a", 3<<20),
 			"user.id": huge, "session.id": huge, "user_agent.original": huge, "app.blob": huge}},
 		llm)
-	cfg := defaultMapper().cfg
+	cfg := testConfig
 	cfg.MetadataAttributes = []string{"app.blob"}
-	ixs, st := newMapper(cfg, PlatformGeneric).mapData(td)
+	ixs, st := mustNew(cfg).Map(td)
 	require.Len(t, ixs, 1)
 	body := precogxapi.AppendInteraction(nil, &ixs[0].Interaction)
 	assert.Less(t, len(body), 1<<20, "one interaction stays small")
@@ -50,5 +51,5 @@ func TestEveryFieldIsBounded(t *testing.T) {
 	assert.Len(t, ix["toolCalls"], maxToolCalls)
 	assert.EqualValues(t, 100_000-maxToolCalls, md["tool_calls_dropped"])
 	assert.Equal(t, true, md["truncated"])
-	assert.Positive(t, st.truncated)
+	assert.Positive(t, st.Truncated)
 }
