@@ -12,7 +12,7 @@ import (
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
-// benchTraces builds n agent turns of SPEC section 9 (4 spans) with a user
+// benchTraces builds n agent turns (4 spans, the load of BENCHMARKS.md) with a user
 // message of msgBytes.
 func benchTraces(n int, msgBytes int) ptrace.Traces {
 	td := ptrace.NewTraces()

@@ -123,7 +123,7 @@ func (rl RateLimitConfig) limiterBurst() int {
 // AssemblyConfig bounds how long and how many traces wait for their pieces.
 type AssemblyConfig struct {
 	// Wait is how long a trace may wait for missing spans and log events
-	// after its last piece; 0 maps each batch alone.
+	// after its last piece; 0 maps what each pipeline call brings alone.
 	Wait time.Duration `mapstructure:"wait"`
 	// MaxTraces bounds the traces held; at the bound the oldest is released early.
 	MaxTraces int `mapstructure:"max_traces"`

@@ -24,7 +24,7 @@ import (
 	"github.com/precogx/precogxexporter/internal/metadatatest"
 )
 
-// SPEC 11.1: a 3xx is the outcome; nothing goes to the Location.
+// SECURITY.md, redirects are never followed: a 3xx is the outcome; nothing goes to the Location.
 func TestRedirectsAreNeverFollowed(t *testing.T) {
 	for _, status := range []int{301, 302, 303, 307, 308} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
@@ -51,7 +51,7 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 	}
 }
 
-// SPEC 11.3: server text is cut and scrubbed of the key; reasons are documented codes or digits.
+// SECURITY.md, server text is bounded and scrubbed: server text is cut and scrubbed of the key; reasons are documented codes or digits.
 func TestServerTextIsScrubbedAndBounded(t *testing.T) {
 	long := strings.Repeat("A", 30<<10)
 	tests := []struct {
@@ -99,7 +99,7 @@ func TestServerTextIsScrubbedAndBounded(t *testing.T) {
 	}
 }
 
-// SPEC 11.8: plain http to another host warns at start; loopback does not.
+// SECURITY.md, plain http to a remote host: plain http to another host warns at start; loopback does not.
 func TestPlainHTTPToRemoteHostWarns(t *testing.T) {
 	for endpoint, warn := range map[string]bool{
 		"http://10.1.2.3:8088/api/v1":    true,
@@ -132,7 +132,7 @@ func TestSecretsOf(t *testing.T) {
 	assert.Equal(t, []string{testKey, "tenant-token-value"}, secretsOf(cfg), "the key and header values of 8 bytes or more")
 }
 
-// SPEC 11.9: a shutdown does not wait out the client-side rate limit.
+// SECURITY.md, nothing hangs: a shutdown does not wait out the client-side rate limit.
 func TestShutdownEndsRateLimitWaits(t *testing.T) {
 	srv := newDevserver(t, devserver.Options{})
 	cfg := testConfig(srv.endpoint)

@@ -227,7 +227,7 @@ func severityNumber(s string) plog.SeverityNumber {
 	return plog.SeverityNumberUnspecified
 }
 
-// toLogRecord fills lr with the alert as SPEC section 12 describes; received
+// toLogRecord fills lr with the alert as the README (Alerts back from PrecogX) describes; received
 // is the time the request came in.
 func (a *alert) toLogRecord(received time.Time, lr plog.LogRecord) {
 	recv := pcommon.NewTimestampFromTime(received)

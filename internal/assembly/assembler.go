@@ -82,7 +82,7 @@ type heldTrace struct {
 // take, and what the GenAI conventions say about events and spans.
 type Config struct {
 	// Wait is how long a trace may wait for missing pieces after its last
-	// one; 0 hands each batch on alone.
+	// one; 0 hands on what each call brings alone.
 	Wait time.Duration
 	// MaxTraces bounds the traces held; at the bound the oldest goes early.
 	MaxTraces int

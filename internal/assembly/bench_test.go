@@ -16,7 +16,7 @@ import (
 	"github.com/precogx/precogxexporter/internal/metadata"
 )
 
-// turns builds n agent turns of SPEC section 9 (4 spans) with a user message
+// turns builds n agent turns (4 spans, the load of BENCHMARKS.md) with a user message
 // of msgBytes, their trace ids distinct per chunk.
 func turns(chunk, n, msgBytes int) ptrace.Traces {
 	td := ptrace.NewTraces()

@@ -17,7 +17,7 @@ const (
 )
 
 // stripInternal removes the attribute names the exporter uses itself, so a
-// client cannot forge them (SPEC 11.5).
+// client cannot forge them (SECURITY.md: no forged markers).
 func stripInternal(m pcommon.Map) {
 	if m.Len() == 0 {
 		return

@@ -118,7 +118,7 @@ func firstTraceID(rs ptrace.ResourceSpans) pcommon.TraceID {
 var errSpanTooLarge = errors.New("precogx: a span alone is larger than sending_queue.queue_size (bytes); raise queue_size")
 
 // queue hands td to the sending queue, in parts when it is larger than the
-// queue can ever hold (SPEC 11.6); it returns what the queue refused.
+// queue can ever hold (SECURITY.md: no poison trace); it returns what the queue refused.
 func (a *Assembler) queue(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	parts, ok := a.limit.fit(td)
 	if !ok {

@@ -46,7 +46,7 @@ func forgeLogs(ld plog.Logs) {
 	}
 }
 
-// SPEC 11.5: what the stage releases equals what it releases for the same
+// SECURITY.md, no forged markers: what the stage releases equals what it releases for the same
 // data sent without the forged names.
 func TestForgedInternalAttributesAreRemoved(t *testing.T) {
 	for _, wait := range []time.Duration{0, time.Second} {
@@ -113,7 +113,7 @@ func (q *queueSink) consume(ctx context.Context, td ptrace.Traces) error {
 	return q.sink.consume(ctx, td)
 }
 
-// SPEC 11.6: a trace larger than the queue is sent in parts that fit, and
+// SECURITY.md, no poison trace: a trace larger than the queue is sent in parts that fit, and
 // never stays held.
 func TestTraceLargerThanQueueIsSentInParts(t *testing.T) {
 	for _, wait := range []time.Duration{0, time.Second} {

@@ -23,7 +23,7 @@ import (
 	"github.com/precogx/precogxexporter/internal/genaitest"
 )
 
-// The security suite (SPEC section 11): the built collector against hostile
+// The security suite (SECURITY.md): the built collector against hostile
 // servers on loopback. Every log line, metrics page and health output of
 // each run is searched for the key.
 
@@ -123,7 +123,7 @@ func eventually(t *testing.T, what string, timeout time.Duration, cond func() bo
 	require.Eventually(t, cond, timeout, 100*time.Millisecond, what)
 }
 
-// SPEC 11.1: redirects of every kind to another loopback host: nothing goes
+// SECURITY.md, redirects are never followed: redirects of every kind to another loopback host: nothing goes
 // there, the failure is logged with the target's scheme and host only.
 func TestHostileRedirects(t *testing.T) {
 	var stolen atomic.Int32
@@ -153,7 +153,7 @@ func TestHostileRedirects(t *testing.T) {
 	run.requireNoKey()
 }
 
-// SPEC 11.3: a server that echoes the request headers in its error bodies
+// SECURITY.md, server text is bounded and scrubbed: a server that echoes the request headers in its error bodies
 // (message, code, raw text) for auth, validation and retryable answers.
 func TestHostileEchoingServer(t *testing.T) {
 	var n atomic.Int32
@@ -196,7 +196,7 @@ func TestHostileEchoingServer(t *testing.T) {
 	run.requireNoKey()
 }
 
-// SPEC 11.2: Retry-After values that would park the consumers or drop the
+// SECURITY.md, Retry-After cannot park or drop: Retry-After values that would park the consumers or drop the
 // batch: capped at max_interval (2 s here), retried, delivered.
 func TestHostileRetryAfter(t *testing.T) {
 	var n atomic.Int32
@@ -220,7 +220,7 @@ func TestHostileRetryAfter(t *testing.T) {
 	run.requireNoKey()
 }
 
-// SPEC 11.9 with a server that never answers: the request ends at the
+// SECURITY.md, nothing hangs, with a server that never answers: the request ends at the
 // timeout, and SIGTERM finishes within timeout + 5 s.
 func TestNeverAnsweringServer(t *testing.T) {
 	hold := make(chan struct{})
@@ -242,7 +242,7 @@ func TestNeverAnsweringServer(t *testing.T) {
 	run.requireNoKey()
 }
 
-// SPEC 11.9: shutdown while the client-side rate limit makes requests wait.
+// SECURITY.md, nothing hangs: shutdown while the client-side rate limit makes requests wait.
 func TestShutdownUnderRateLimit(t *testing.T) {
 	root, _ := RepoRoot()
 	dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(t.TempDir(), "dev.log"), "-keys", hostileKey+":unlimited")
@@ -263,7 +263,7 @@ func TestShutdownUnderRateLimit(t *testing.T) {
 	run.requireNoKey()
 }
 
-// SPEC 11.6: one trace with more spans than the queue holds goes in parts,
+// SECURITY.md, no poison trace: one trace with more spans than the queue holds goes in parts,
 // and the receiver keeps accepting other data meanwhile.
 func TestPoisonTrace(t *testing.T) {
 	root, _ := RepoRoot()
@@ -301,7 +301,7 @@ func TestPoisonTrace(t *testing.T) {
 	run.requireNoKey()
 }
 
-// SPEC 11.5: forged internal attribute names change nothing.
+// SECURITY.md, no forged markers: forged internal attribute names change nothing.
 func TestForgedInternalAttributes(t *testing.T) {
 	root, _ := RepoRoot()
 	dev, err := StartDevserver(filepath.Join(root, "bin", "precogx-devserver"), filepath.Join(t.TempDir(), "dev.log"), "-keys", hostileKey+":unlimited")

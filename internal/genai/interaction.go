@@ -98,7 +98,7 @@ func (r *run) interaction(t *turn, used []bool) (Interaction, bool) {
 	md.TraceID = hex.EncodeToString(rs.traceID[:])
 	md.RootSpanID = hex.EncodeToString(rs.spanID[:])
 	md.ServiceName = res.serviceName
-	md.Platform = cmp.Or(r.m.cfg.Platform, platformOf(conv))
+	md.Platform = cmp.Or(r.m.cfg.Platform, encodingLabel(conv))
 
 	r.callMetadata(md, llms, calls)
 	for _, i := range agents {

@@ -11,9 +11,9 @@ import (
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
-// Issue 10 row 10: a runaway or hostile span cannot make a payload of many
+// Rule 12: a runaway or hostile span cannot make a payload of many
 // megabytes: ids, names and lists are bounded as well as the text fields.
-func TestEveryFieldIsBounded(t *testing.T) {
+func TestRule12EveryFieldIsBounded(t *testing.T) {
 	huge := strings.Repeat("x", 5<<20)
 	var calls strings.Builder
 	calls.WriteString(`[{"role":"assistant","parts":[`)

@@ -161,8 +161,8 @@ func init() {
 	}
 }
 
-// platformOf names the most specific encoding the turn speaks.
-func platformOf(conv convention) string {
+// encodingLabel names the most specific encoding a turn speaks.
+func encodingLabel(conv convention) string {
 	for i := len(encodings) - 1; i >= 0; i-- {
 		if e := encodings[i]; e.label != "" && conv&e.conv != 0 {
 			return e.label

@@ -138,7 +138,7 @@ const (
 )
 
 // span is the mapping's view of one span (or of the log events of a span
-// that is not in the batch): what every encoding's keys say, read in one
+// that is not among the mapped traces): what every encoding's keys say, read in one
 // pass. Content stays a reference into the pdata, parsed only for spans
 // that end up in an interaction.
 type span struct {

@@ -103,7 +103,7 @@ func TestLoopbackURL(t *testing.T) {
 	}
 }
 
-// SPEC 11.9: requests still running end Timeout+DrainGrace after shutdown began.
+// SECURITY.md, nothing hangs: requests still running end Timeout+DrainGrace after shutdown began.
 func TestShutdownBoundsRunningRequests(t *testing.T) {
 	release := make(chan struct{})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
