@@ -50,7 +50,7 @@ func (h *statusHost) Report(ev *componentstatus.Event) {
 func sixTraces(t *testing.T) ptrace.Traces {
 	td := ptrace.NewTraces()
 	for _, f := range []string{"a_semconv_latest_agent", "b_semconv_v126_span_events", "d_openllmetry_indexed", "e_openinference", "f_vercel_ai_sdk"} {
-		loadTraces(t, "genai/"+f+".traces.json").ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+		loadTraces(t, "golden/"+f+".traces.json").ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	}
 	return td
 }
@@ -136,7 +136,7 @@ func TestAuthFailuresAreRateLimitedAndReported(t *testing.T) {
 	require.NoError(t, e.start(context.Background(), host))
 	defer func() { _ = e.shutdown(context.Background()) }()
 
-	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	td := loadTraces(t, "golden/a_semconv_latest_agent.traces.json")
 	for range 3 {
 		err := e.pushTraces(context.Background(), td)
 		require.Error(t, err, "a refused key is a failed send, never a sent one")
@@ -173,7 +173,7 @@ func TestAuthFailureCountsAsFailedSend(t *testing.T) {
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
 
-	td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+	td := loadTraces(t, "golden/a_semconv_latest_agent.traces.json")
 	spans := td.SpanCount() // the exporter owns td once given
 	require.Error(t, exp.ConsumeTraces(context.Background(), td))
 	sent := sumCounter(t, tt, "otelcol_exporter_sent_spans")
@@ -215,7 +215,7 @@ func TestStatusReachesEveryPipeline(t *testing.T) {
 	require.NoError(t, lg.Start(context.Background(), logs))
 	defer func() { _ = tr.Shutdown(context.Background()); _ = lg.Shutdown(context.Background()) }()
 
-	require.Error(t, tr.ConsumeTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+	require.Error(t, tr.ConsumeTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json")))
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, traces.events)
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, logs.events, "the logs pipeline sees the refused key too")
 }

@@ -39,7 +39,7 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 			}))
 			defer hs.Close()
 			e := startExporter(t, testConfig(hs.URL))
-			err := e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json"))
+			err := e.pushTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json"))
 			require.Error(t, err)
 			assert.True(t, consumererror.IsPermanent(err), "a redirect is a permanent failure of that request")
 			assert.Zero(t, elsewhere.Load(), "nothing reaches the redirect target")
@@ -82,7 +82,7 @@ func TestServerTextIsScrubbedAndBounded(t *testing.T) {
 			require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
 			defer func() { _ = e.shutdown(context.Background()) }()
 
-			err = e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json"))
+			err = e.pushTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json"))
 			require.Error(t, err)
 			assert.NotContains(t, err.Error(), testKey)
 			assert.Less(t, len(err.Error()), 1024, "server text is cut to 256 bytes per field")

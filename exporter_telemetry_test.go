@@ -2,9 +2,6 @@ package precogxexporter
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -33,7 +30,7 @@ func TestOwnTelemetry(t *testing.T) {
 	t.Cleanup(func() { _ = e.shutdown(context.Background()) })
 
 	// sample b: two interactions, the second is rejected by the server (400)
-	td := loadTraces(t, "genai/b_semconv_v126_span_events.traces.json")
+	td := loadTraces(t, "golden/b_semconv_v126_span_events.traces.json")
 	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().AppendEmpty().SetName("GET /health")
 	err = e.pushTraces(context.Background(), td)
 	require.Error(t, err)
@@ -73,21 +70,17 @@ func TestLogEventsTakeTheAssemblyPath(t *testing.T) {
 	require.NoError(t, tr.Start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, lg.Start(context.Background(), componenttest.NewNopHost()))
 
-	ld := loadLogs(t, "genai/c_semconv_v128_log_events.logs.json")
+	ld := loadLogs(t, "golden/c_semconv_v128_log_events.logs.json")
 	records := ld.LogRecordCount()
 	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty().Body().SetStr("an ordinary log line")
 	require.NoError(t, lg.ConsumeLogs(context.Background(), ld))
-	require.NoError(t, tr.ConsumeTraces(context.Background(), loadTraces(t, "genai/c_semconv_v128_log_events.traces.json")))
+	require.NoError(t, tr.ConsumeTraces(context.Background(), loadTraces(t, "golden/c_semconv_v128_log_events.traces.json")))
 	require.NoError(t, tr.Shutdown(context.Background())) // flushes what assembly holds
 	require.NoError(t, lg.Shutdown(context.Background()))
 
 	items := srv.Interactions()
 	require.Len(t, items, 1)
-	want, err := os.ReadFile(filepath.Join("testdata", "genai", "expected_c.json"))
-	require.NoError(t, err)
-	var expected struct{ Interactions []json.RawMessage }
-	require.NoError(t, json.Unmarshal(want, &expected))
-	assertJSONEqual(t, expected.Interactions[0], items[0].Interaction)
+	assertJSONEqual(t, golden(t, "c_semconv_v128_log_events")[0], items[0].Interaction)
 
 	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
 	metadatatest.AssertEqualPrecogxLogRecordsMapped(t, tt, []metricdata.DataPoint[int64]{{Value: int64(records)}}, ignore...)

@@ -3,13 +3,10 @@ package precogxexporter
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,18 +90,14 @@ func TestDeliverSingleInteractionToIngest(t *testing.T) {
 	srv := newDevserver(t, devserver.Options{})
 	e := startExporter(t, testConfig(srv.endpoint))
 
-	require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+	require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json")))
 
 	assert.Equal(t, []string{"/api/v1/telemetry/ingest"}, srv.requestPaths())
 	assert.Equal(t, testKey, srv.headers[0].Get("x-api-key"))
 	assert.Equal(t, "gzip", srv.headers[0].Get("Content-Encoding"))
 	items := srv.Interactions()
 	require.Len(t, items, 1)
-	want, err := os.ReadFile(filepath.Join("testdata", "genai", "expected_a.json"))
-	require.NoError(t, err)
-	var expected struct{ Interactions []json.RawMessage }
-	require.NoError(t, json.Unmarshal(want, &expected))
-	assertJSONEqual(t, expected.Interactions[0], items[0].Interaction)
+	assertJSONEqual(t, golden(t, "a_semconv_latest_agent")[0], items[0].Interaction)
 }
 
 func TestDeliverBatchAndBearer(t *testing.T) {
@@ -114,7 +107,7 @@ func TestDeliverBatchAndBearer(t *testing.T) {
 	cfg.Compression = configcompression.TypeZstd
 	e := startExporter(t, cfg)
 
-	require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "genai/b_semconv_v126_span_events.traces.json")))
+	require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "golden/b_semconv_v126_span_events.traces.json")))
 
 	assert.Equal(t, []string{"/api/v1/telemetry/batch"}, srv.requestPaths())
 	assert.Equal(t, "Bearer "+testKey, srv.headers[0].Get("Authorization"))
@@ -125,7 +118,7 @@ func TestDeliverBatchAndBearer(t *testing.T) {
 func TestBatchLimits(t *testing.T) {
 	td := ptrace.NewTraces()
 	for _, f := range []string{"a_semconv_latest_agent", "b_semconv_v126_span_events", "d_openllmetry_indexed", "e_openinference", "f_vercel_ai_sdk"} {
-		loadTraces(t, "genai/"+f+".traces.json").ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+		loadTraces(t, "golden/"+f+".traces.json").ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	}
 	tests := []struct {
 		name      string
@@ -166,7 +159,7 @@ func TestPlatformEndpoint(t *testing.T) {
 	cfg.Platform = PlatformN8N
 	e := startExporter(t, cfg)
 
-	require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "genai/b_semconv_v126_span_events.traces.json")))
+	require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "golden/b_semconv_v126_span_events.traces.json")))
 
 	assert.Equal(t, repeat("/api/v1/integrations/n8n/telemetry", 2), srv.requestPaths())
 	items := srv.Interactions()
@@ -192,7 +185,7 @@ func TestPermanentErrors(t *testing.T) {
 			cfg := testConfig(strings.TrimSuffix(srv.endpoint, "/api/v1") + cmp.Or(tt.path, "/api/v1"))
 			cfg.APIKey = configopaque.String(tt.key)
 			e := startExporter(t, cfg)
-			err := e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json"))
+			err := e.pushTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json"))
 			require.Error(t, err)
 			assert.True(t, consumererror.IsPermanent(err), "want permanent: %v", err)
 			for _, c := range tt.contains {
@@ -227,7 +220,7 @@ func TestRetryableErrors(t *testing.T) {
 				cfg.Timeout = tt.timeout
 			}
 			e := startExporter(t, cfg)
-			td := loadTraces(t, "genai/a_semconv_latest_agent.traces.json")
+			td := loadTraces(t, "golden/a_semconv_latest_agent.traces.json")
 			start := time.Now()
 			err := e.pushTraces(context.Background(), td)
 			require.Error(t, err)
@@ -251,7 +244,7 @@ func TestGarbageErrorBody(t *testing.T) {
 	}))
 	defer hs.Close()
 	e := startExporter(t, testConfig(hs.URL))
-	err := e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json"))
+	err := e.pushTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json"))
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
 	assert.Contains(t, err.Error(), "HTTP 502: <html>bad gateway</html>")
@@ -275,7 +268,9 @@ func TestPartialRetryKeepsOnlyUndeliveredTurns(t *testing.T) {
 		platform Platform
 		retried  []string // span names handed back
 	}{
-		{"two traces, batch API", func(t *testing.T) ptrace.Traces { return loadTraces(t, "genai/b_semconv_v126_span_events.traces.json") },
+		{"two traces, batch API", func(t *testing.T) ptrace.Traces {
+			return loadTraces(t, "golden/b_semconv_v126_span_events.traces.json")
+		},
 			PlatformGeneric, []string{"chat gpt-4"}},
 		{"one trace of two turns, batch API", func(*testing.T) ptrace.Traces { return twoTurns }, PlatformGeneric,
 			[]string{"invoke_agent a", "chat m", "SELECT"}},
@@ -358,7 +353,7 @@ func TestGzipLevel(t *testing.T) {
 		cfg.Compression = configcompression.TypeGzip
 		cfg.CompressionParams.Level = level
 		e := startExporter(t, cfg)
-		require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "genai/a_semconv_latest_agent.traces.json")))
+		require.NoError(t, e.pushTraces(context.Background(), loadTraces(t, "golden/a_semconv_latest_agent.traces.json")))
 		hs.Close()
 		require.Greater(t, len(got), 10)
 		assert.Equal(t, xfl, got[8], "level %d", level)

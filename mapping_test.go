@@ -46,6 +46,16 @@ func joinLogs(td ptrace.Traces, ld plog.Logs) ptrace.Traces {
 	return td
 }
 
+// golden returns the interactions of a case's golden payload.
+func golden(t *testing.T, name string) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "golden", name+".golden.json"))
+	require.NoError(t, err)
+	var payload struct{ Interactions []json.RawMessage }
+	require.NoError(t, json.Unmarshal(data, &payload))
+	return payload.Interactions
+}
+
 // batchJSON encodes interactions the way a batch request carries them.
 func batchJSON(ixs []genai.Interaction) []byte {
 	b := []byte(`{"interactions":[`)
@@ -79,45 +89,16 @@ func assertJSONEqual(t *testing.T, want, got []byte) {
 	}
 }
 
-// TestSharedSamples maps every shared GenAI sample to its expected payload.
-func TestSharedSamples(t *testing.T) {
-	tests := []struct {
-		name     string
-		traces   string
-		logs     string
-		expected string
-	}{
-		{"a semconv latest agent", "genai/a_semconv_latest_agent.traces.json", "", "expected_a.json"},
-		{"a2 operation details log alone", "", "genai/a2_semconv_inference_operation_details.logs.json", "expected_a2.json"},
-		{"a with a2 deduplicated", "genai/a_semconv_latest_agent.traces.json", "genai/a2_semconv_inference_operation_details.logs.json", "expected_a.json"},
-		{"b v1.26 span events", "genai/b_semconv_v126_span_events.traces.json", "", "expected_b.json"},
-		{"c v1.28 log events", "genai/c_semconv_v128_log_events.traces.json", "genai/c_semconv_v128_log_events.logs.json", "expected_c.json"},
-		{"d openllmetry", "genai/d_openllmetry_indexed.traces.json", "", "expected_d.json"},
-		{"e openinference", "genai/e_openinference.traces.json", "", "expected_e.json"},
-		{"f vercel ai sdk", "genai/f_vercel_ai_sdk.traces.json", "", "expected_f.json"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			td, ld := ptrace.NewTraces(), plog.NewLogs()
-			if tt.traces != "" {
-				td = loadTraces(t, tt.traces)
-			}
-			if tt.logs != "" {
-				ld = loadLogs(t, tt.logs)
-			}
-			ixs, _ := defaultMapper().Map(joinLogs(td, ld))
-			want, err := os.ReadFile(filepath.Join("testdata", "genai", tt.expected))
-			require.NoError(t, err)
-			assertJSONEqual(t, want, batchJSON(ixs))
-		})
-	}
-}
-
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-// TestGolden maps every testdata/golden/<case>.traces.json (with
-// <case>.logs.json when present) and compares with <case>.golden.json.
-// Regenerate with `go test -run TestGolden -update .` and review the diff.
+// TestGolden maps every case of testdata/golden, the one fixture scheme:
+// <case>.traces.json and/or <case>.logs.json (OTLP/JSON; the logs joined as
+// the assembly stage joins them), <case>.mapping.yaml (exporter settings,
+// optional), and the payload they become, <case>.golden.json. The cases are
+// the acceptance samples of every encoding (a_* to f_*) and what the real
+// instrumentation libraries of test/clients emit (clients-*, written there
+// by its capture script). Regenerate with `go test -run TestGolden -update .`
+// and review the diff.
 func TestGolden(t *testing.T) {
 	cases := map[string]bool{}
 	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.json"))

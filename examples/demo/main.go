@@ -88,7 +88,7 @@ func run() error {
 	defer cancel()
 	files := make([]string, 0, len(samples)+1)
 	for _, s := range samples {
-		files = append(files, filepath.Join(root, "testdata", "genai", s))
+		files = append(files, filepath.Join(root, "testdata", "golden", s))
 	}
 	files = append(files, filepath.Join(root, "examples", "demo", injection))
 	for _, f := range files {

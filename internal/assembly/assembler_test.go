@@ -137,7 +137,7 @@ func testAssembler(t testing.TB, wait time.Duration, maxTraces int) (*Assembler,
 
 func loadTraces(t testing.TB, name string) ptrace.Traces {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "genai", name))
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", name))
 	require.NoError(t, err)
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(data)
 	require.NoError(t, err)
@@ -146,7 +146,7 @@ func loadTraces(t testing.TB, name string) ptrace.Traces {
 
 func loadLogs(t testing.TB, name string) plog.Logs {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "genai", name))
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", name))
 	require.NoError(t, err)
 	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(data)
 	require.NoError(t, err)

@@ -22,11 +22,7 @@ import (
 
 func (s *stack) expected(t *testing.T, name string) []json.RawMessage {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", name))
-	require.NoError(t, err)
-	var exp struct{ Interactions []json.RawMessage }
-	require.NoError(t, json.Unmarshal(data, &exp))
-	return exp.Interactions
+	return golden(t, s.root, name)
 }
 
 func (s *stack) postTraces(t *testing.T, td ptrace.Traces) {
@@ -57,7 +53,7 @@ func (s *stack) exactlyOnce(t *testing.T, n int) []Stored {
 
 func loadSample(t *testing.T, root, name string) ptrace.Traces {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, "testdata", "genai", name))
+	data, err := os.ReadFile(filepath.Join(root, "testdata", "golden", name))
 	require.NoError(t, err)
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(data)
 	require.NoError(t, err)
@@ -71,7 +67,7 @@ func TestAssemblyRootArrivesLater(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	s.postTraces(t, pdatautil.SpansWhere(td, func(sp ptrace.Span) bool { return sp.ParentSpanID().IsEmpty() }))
 	items := s.exactlyOnce(t, 1)
-	requireSameJSON(t, s.expected(t, "expected_a.json")[0], items[0].Interaction)
+	requireSameJSON(t, s.expected(t, "a_semconv_latest_agent")[0], items[0].Interaction)
 }
 
 func TestAssemblyAcrossPipelines(t *testing.T) {
@@ -82,14 +78,14 @@ func TestAssemblyAcrossPipelines(t *testing.T) {
 		gap   time.Duration // between the posts
 		wait  time.Duration // assembly.wait, when not the default
 	}{
-		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 0, 0},
-		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "expected_c.json", 0, 0},
-		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "expected_a.json", 0, 0},
-		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "expected_a2.json", 0, 0},
+		{"c spans then logs", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "c_semconv_v128_log_events", 0, 0},
+		{"c logs then spans", [][2]string{{"logs", "c_semconv_v128_log_events.logs.json"}, {"traces", "c_semconv_v128_log_events.traces.json"}}, "c_semconv_v128_log_events", 0, 0},
+		{"a with a2 in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}, {"traces", "a_semconv_latest_agent.traces.json"}}, "a_semconv_latest_agent", 0, 0},
+		{"a2 alone in the logs pipeline", [][2]string{{"logs", "a2_semconv_inference_operation_details.logs.json"}}, "a2_semconv_inference_operation_details", 0, 0},
 		// the logs come after the grace after the root (500 ms), within the
 		// wait (a longer one than the default, so that a loaded machine
 		// cannot stretch the gap past it)
-		{"c logs 1.2 s after the spans", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "expected_c.json", 1200 * time.Millisecond, 6 * time.Second},
+		{"c logs 1.2 s after the spans", [][2]string{{"traces", "c_semconv_v128_log_events.traces.json"}, {"logs", "c_semconv_v128_log_events.logs.json"}}, "c_semconv_v128_log_events", 1200 * time.Millisecond, 6 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,11 +55,21 @@ func startStackWith(t *testing.T, config string, env []string, devArgs ...string
 
 func (s *stack) post(t *testing.T, signal, sample string) {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", sample))
+	body, err := os.ReadFile(filepath.Join(s.root, "testdata", "golden", sample))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, s.col.PostOTLP(ctx, signal, body))
+}
+
+// golden returns the interactions of a case's golden payload (testdata/golden).
+func golden(t *testing.T, root, name string) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "testdata", "golden", name+".golden.json"))
+	require.NoError(t, err)
+	var payload struct{ Interactions []json.RawMessage }
+	require.NoError(t, json.Unmarshal(data, &payload))
+	return payload.Interactions
 }
 
 func requireSameJSON(t *testing.T, want, got []byte) {
@@ -81,13 +91,7 @@ func TestCollectorDeliversSampleA(t *testing.T) {
 	require.Len(t, items, 1)
 	assert.Equal(t, "/api/v1/telemetry/ingest", items[0].Path)
 
-	want, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", "expected_a.json"))
-	require.NoError(t, err)
-	var expected struct {
-		Interactions []json.RawMessage `json:"interactions"`
-	}
-	require.NoError(t, json.Unmarshal(want, &expected))
-	requireSameJSON(t, expected.Interactions[0], items[0].Interaction)
+	requireSameJSON(t, golden(t, s.root, "a_semconv_latest_agent")[0], items[0].Interaction)
 
 	// Stop to flush logs, then check that neither the key nor content leaked.
 	require.NoError(t, s.col.Stop(10*time.Second))
@@ -102,23 +106,10 @@ func TestCollectorDeliversSampleA(t *testing.T) {
 // each arrives as its expected interactions, batched.
 func TestCollectorDeliversEverySample(t *testing.T) {
 	s := startStack(t)
-	samples := map[string]string{
-		"a_semconv_latest_agent.traces.json":     "expected_a.json",
-		"b_semconv_v126_span_events.traces.json": "expected_b.json",
-		"d_openllmetry_indexed.traces.json":      "expected_d.json",
-		"e_openinference.traces.json":            "expected_e.json",
-		"f_vercel_ai_sdk.traces.json":            "expected_f.json",
-	}
 	want := map[string]json.RawMessage{}
-	for sample, exp := range samples {
-		s.post(t, "traces", sample)
-		data, err := os.ReadFile(filepath.Join(s.root, "testdata", "genai", exp))
-		require.NoError(t, err)
-		var expected struct {
-			Interactions []json.RawMessage `json:"interactions"`
-		}
-		require.NoError(t, json.Unmarshal(data, &expected))
-		for _, ix := range expected.Interactions {
+	for _, sample := range []string{"a_semconv_latest_agent", "b_semconv_v126_span_events", "d_openllmetry_indexed", "e_openinference", "f_vercel_ai_sdk"} {
+		s.post(t, "traces", sample+".traces.json")
+		for _, ix := range golden(t, s.root, sample) {
 			want[traceIDOf(t, ix)] = ix
 		}
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -74,7 +73,7 @@ func (r *hostileRun) postTraces(td ptrace.Traces) {
 func (r *hostileRun) postSample(name string) {
 	r.t.Helper()
 	root, _ := RepoRoot()
-	body, err := os.ReadFile(filepath.Join(root, "testdata", "genai", name))
+	body, err := os.ReadFile(filepath.Join(root, "testdata", "golden", name))
 	require.NoError(r.t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -308,7 +307,7 @@ func TestForgedInternalAttributes(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dev.Stop(5 * time.Second) })
 	run := startHostile(t, dev.URL+"/api/v1")
-	body, err := os.ReadFile(filepath.Join(root, "testdata", "genai", "a_semconv_latest_agent.traces.json"))
+	body, err := os.ReadFile(filepath.Join(root, "testdata", "golden", "a_semconv_latest_agent.traces.json"))
 	require.NoError(t, err)
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(body)
 	require.NoError(t, err)
@@ -329,11 +328,7 @@ func TestForgedInternalAttributes(t *testing.T) {
 	items, err := dev.Interactions()
 	require.NoError(t, err)
 	require.Len(t, items, 1, "the forged marker made no interaction")
-	want, err := os.ReadFile(filepath.Join(root, "testdata", "genai", "expected_a.json"))
-	require.NoError(t, err)
-	var expected struct{ Interactions []json.RawMessage }
-	require.NoError(t, json.Unmarshal(want, &expected))
-	requireSameJSON(t, expected.Interactions[0], items[0].Interaction)
+	requireSameJSON(t, golden(t, root, "a_semconv_latest_agent")[0], items[0].Interaction)
 	run.requireNoKey()
 }
 

@@ -42,7 +42,6 @@ func checkMapped(t *testing.T, ixs []Interaction) {
 }
 
 func FuzzMapTraces(f *testing.F) {
-	seedFiles(f, "genai/*.traces.json")
 	seedFiles(f, "golden/*.traces.json")
 	m := defaultMapper()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -56,7 +55,6 @@ func FuzzMapTraces(f *testing.F) {
 }
 
 func FuzzMapLogs(f *testing.F) {
-	seedFiles(f, "genai/*.logs.json")
 	seedFiles(f, "golden/*.logs.json")
 	m := defaultMapper()
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -2,6 +2,8 @@ package genai
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -86,4 +88,12 @@ func batchJSON(ixs []Interaction) []byte {
 		b = precogxapi.AppendInteraction(b, &ixs[i].Interaction)
 	}
 	return append(b, ']', '}')
+}
+
+// fixture reads a file of testdata/golden.
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", name))
+	require.NoError(t, err)
+	return data
 }

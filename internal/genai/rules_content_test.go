@@ -1,6 +1,7 @@
 package genai
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -68,6 +69,20 @@ func TestRule8LogEventsFillTheirSpan(t *testing.T) {
 	assert.Equal(t, "joined prompt", ixs[0].Prompt)
 	assert.Equal(t, "joined answer", ixs[0].Response)
 	assert.Equal(t, []string{"stop"}, ixs[0].Meta.FinishReasons)
+}
+
+// Rule 8: sample a2's log event (an inference details event) repeats the
+// content of sample a's second model call; joined to it, it changes nothing.
+func TestRule8LogEventRepeatingTheSpanIsUsedOnce(t *testing.T) {
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(fixture(t, "a_semconv_latest_agent.traces.json"))
+	require.NoError(t, err)
+	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(fixture(t, "a2_semconv_inference_operation_details.logs.json"))
+	require.NoError(t, err)
+	ixs, _ := defaultMapper().Map(joinLogs(td, ld))
+	require.Len(t, ixs, 1)
+	var want struct{ Interactions []map[string]any }
+	require.NoError(t, json.Unmarshal(fixture(t, "a_semconv_latest_agent.golden.json"), &want))
+	assert.Equal(t, want.Interactions[0], decode(t, &ixs[0]))
 }
 
 func TestRule8SameCallTracedTwice(t *testing.T) {

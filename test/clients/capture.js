@@ -1,8 +1,8 @@
 'use strict';
 // Tiny OTLP/HTTP receiver used to capture what each library really emits.
 //
-//   POST /v1/traces  -> captured/<service.name>.traces.json
-//   POST /v1/logs    -> captured/<service.name>.logs.json
+//   POST /v1/traces  -> <dir>/<service.name>.traces.json
+//   POST /v1/logs    -> <dir>/<service.name>.logs.json
 //   POST /v1/metrics -> accepted and ignored (counted only)
 //
 // JSON bodies (application/json, optionally gzip/deflate encoded) are parsed and
@@ -10,12 +10,14 @@
 // resource's service.name, into one pretty-printed JSON document per file
 // ({"resourceSpans": [...]} or {"resourceLogs": [...]}). Each file is rewritten
 // after every request so it is always complete. Existing files are loaded on
-// first write (append semantics); delete a file (or captured/) to start it over.
+// first write (append semantics); delete a file to start it over.
 //
 // Protobuf bodies are NOT decoded: they are saved raw as
-// captured/_protobuf.<signal>.<n>.bin and reported on stderr (and in /status).
+// <dir>/_protobuf.<signal>.<n>.bin and reported on stderr (and in /status).
 //
-// Env: CAPTURE_PORT (default 0 = random), CAPTURE_DIR (default ./captured).
+// Env: CAPTURE_PORT (default 0 = random), CAPTURE_DIR (default
+// ../../testdata/golden: the captures are the inputs of the golden cases
+// clients-*, stored there once).
 // Prints "capture listening on http://127.0.0.1:PORT" when ready.
 // GET /status returns counters as JSON.
 
@@ -24,7 +26,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 
-const dir = path.resolve(process.env.CAPTURE_DIR || path.join(__dirname, 'captured'));
+const dir = path.resolve(process.env.CAPTURE_DIR || path.join(__dirname, '..', '..', 'testdata', 'golden'));
 const port = Number(process.env.CAPTURE_PORT || 0);
 fs.mkdirSync(dir, { recursive: true });
 

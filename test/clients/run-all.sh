@@ -4,14 +4,15 @@
 #   cd test/clients && npm ci && ./run-all.sh        (or: npm run capture)
 #
 # Starts capture.js (OTLP/HTTP receiver) and fake-openai.js on 127.0.0.1, runs
-# each library script against them and leaves captured/<service>.<signal>.json.
+# each library script against them and leaves <service>.<signal>.json in
+# ../../testdata/golden (CAPTURE_DIR), the inputs of the golden cases clients-*.
 #
 # Env:
 #   FAKE_OPENAI_PORT  fake OpenAI port (default 43180; fixed so server.port in the
 #                     fixtures is stable; 0 = random)
 #   CAPTURE_PORT      OTLP receiver port (default 0 = random; not visible in fixtures)
 #   CLIENTS           space-separated subset of scripts (default: all of them)
-#   KEEP_CAPTURED=1   do not delete captured/ first (files are appended to)
+#   KEEP_CAPTURED=1   do not delete the clients-* captures first (files are appended to)
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -26,10 +27,12 @@ CLIENTS=${CLIENTS:-"otel-openai openllmetry openinference ai6 ai7 langchain-open
 FAKE_OPENAI_PORT=${FAKE_OPENAI_PORT:-43180}
 CAPTURE_PORT=${CAPTURE_PORT:-0}
 
+CAPTURE_DIR=${CAPTURE_DIR:-../../testdata/golden}
+export CAPTURE_DIR
 if [[ -z "${KEEP_CAPTURED:-}" ]]; then
-  rm -rf captured
+  rm -f "$CAPTURE_DIR"/clients-*.traces.json "$CAPTURE_DIR"/clients-*.logs.json
 fi
-mkdir -p captured
+mkdir -p "$CAPTURE_DIR"
 
 tmp=$(mktemp -d)
 pids=()
@@ -86,14 +89,14 @@ sleep 0.3
 status=$(curl -sf "$capture_url/status" 2>/dev/null || "$NODE" -e "fetch('$capture_url/status').then(r=>r.text()).then(t=>console.log(t))")
 echo "run-all: capture status $status"
 if grep -q '"protobuf":[1-9]' <<<"$status"; then
-  echo "run-all: WARNING some library sent protobuf (see captured/_protobuf.*.bin)" >&2
+  echo "run-all: WARNING some library sent protobuf (see $CAPTURE_DIR/_protobuf.*.bin)" >&2
 fi
 if [[ -s "$tmp/capture.log" ]] && grep -q 'ERROR\|WARNING' "$tmp/capture.log"; then
   cat "$tmp/capture.log" >&2
 fi
 
-echo "run-all: captured files:"
-ls -l captured/
+echo "run-all: captured files (regenerate the golden payloads: go test -run TestGolden -update .):"
+ls -l "$CAPTURE_DIR"/clients-*
 
 if ((${#failed[@]})); then
   echo "run-all: FAILED: ${failed[*]}" >&2

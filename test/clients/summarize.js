@@ -3,8 +3,8 @@
 // spans as a tree per trace (name, kind, attributes, events), log records
 // (event name, body, attributes, span link).
 //
-//   node summarize.js captured/clients-ai7.traces.json [--full]
-//   node summarize.js captured/*.json
+//   node summarize.js ../../testdata/golden/clients-ai7.traces.json [--full]
+//   node summarize.js ../../testdata/golden/clients-*.json
 //
 // Values are truncated to 160 chars unless --full is given.
 
