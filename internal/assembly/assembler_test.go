@@ -76,33 +76,20 @@ func (s *sink) all() map[pcommon.SpanID]ptrace.Span {
 	defer s.mu.Unlock()
 	out := map[pcommon.SpanID]ptrace.Span{}
 	for _, td := range s.traces {
-		eachSpan(td, func(sp ptrace.Span) { out[sp.SpanID()] = sp })
+		pdatautil.ForEachSpan(td, func(sp ptrace.Span) { out[sp.SpanID()] = sp })
 	}
 	return out
 }
 
-func eachSpan(td ptrace.Traces, f func(ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				f(spans.At(k))
-			}
-		}
-	}
-}
-
 func traceIDs(td ptrace.Traces) map[pcommon.TraceID]bool {
 	ids := map[pcommon.TraceID]bool{}
-	eachSpan(td, func(sp ptrace.Span) { ids[sp.TraceID()] = true })
+	pdatautil.ForEachSpan(td, func(sp ptrace.Span) { ids[sp.TraceID()] = true })
 	return ids
 }
 
 func spanIDs(td ptrace.Traces) []string {
 	var out []string
-	eachSpan(td, func(sp ptrace.Span) { out = append(out, sp.SpanID().String()) })
+	pdatautil.ForEachSpan(td, func(sp ptrace.Span) { out = append(out, sp.SpanID().String()) })
 	return out
 }
 
@@ -270,7 +257,7 @@ func TestLatePiecesArePartial(t *testing.T) {
 	clock.add(time.Second) // its model calls wait for their log events for the whole wait
 	a.releaseDue()
 	require.Equal(t, 1, s.requests())
-	eachSpan(s.traces[0], func(sp ptrace.Span) { assert.False(t, hasAttr(sp, AttrPartial)) })
+	pdatautil.ForEachSpan(s.traces[0], func(sp ptrace.Span) { assert.False(t, hasAttr(sp, AttrPartial)) })
 
 	require.NoError(t, a.ConsumeLogs(ctx, loadLogs(t, "c_semconv_v128_log_events.logs.json")))
 	clock.add(time.Second)
@@ -278,7 +265,7 @@ func TestLatePiecesArePartial(t *testing.T) {
 	require.Equal(t, 2, s.requests())
 	late := s.traces[1]
 	assert.Equal(t, 2, late.SpanCount(), "only the two synthetic spans carrying the late events, no resent span")
-	eachSpan(late, func(sp ptrace.Span) {
+	pdatautil.ForEachSpan(late, func(sp ptrace.Span) {
 		assert.True(t, hasAttr(sp, AttrPartial))
 		assert.True(t, hasAttr(sp, AttrSynthetic))
 	})
@@ -293,7 +280,7 @@ func TestWaitZeroPassesThrough(t *testing.T) {
 	assert.Equal(t, td.SpanCount(), s.traces[0].SpanCount())
 	require.NoError(t, a.ConsumeLogs(ctx, loadLogs(t, "a2_semconv_inference_operation_details.logs.json")))
 	require.Equal(t, 2, s.requests(), "each batch goes alone")
-	eachSpan(s.traces[1], func(sp ptrace.Span) { assert.True(t, hasAttr(sp, AttrSynthetic)) })
+	pdatautil.ForEachSpan(s.traces[1], func(sp ptrace.Span) { assert.True(t, hasAttr(sp, AttrSynthetic)) })
 }
 
 func TestLogsWithoutContext(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // JoinStats counts what JoinLogs did with the log records.
@@ -39,17 +41,7 @@ func JoinLogs(td ptrace.Traces, ld plog.Logs, isContentEvent func(string) bool) 
 		return st
 	}
 	spans := map[spanKey]ptrace.Span{}
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			ss := sss.At(j).Spans()
-			for k := 0; k < ss.Len(); k++ {
-				s := ss.At(k)
-				spans[spanKey{s.TraceID(), s.SpanID()}] = s
-			}
-		}
-	}
+	pdatautil.ForEachSpan(td, func(s ptrace.Span) { spans[spanKey{s.TraceID(), s.SpanID()}] = s })
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)

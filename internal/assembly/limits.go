@@ -4,6 +4,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // Limit is the largest request the sending queue can ever take, in its
@@ -65,34 +67,18 @@ func splitSpans(td ptrace.Traces, per int) []ptrace.Traces {
 	var parts []ptrace.Traces
 	var cur ptrace.Traces
 	var dst ptrace.SpanSlice
-	count := 0
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			ss := sss.At(j)
-			spans := ss.Spans()
-			opened := false
-			for k := 0; k < spans.Len(); k++ {
-				if count == per || len(parts) == 0 {
-					cur = ptrace.NewTraces()
-					parts = append(parts, cur)
-					count, opened = 0, false
-				}
-				if !opened {
-					nrs := cur.ResourceSpans().AppendEmpty()
-					rs.Resource().CopyTo(nrs.Resource())
-					nrs.SetSchemaUrl(rs.SchemaUrl())
-					nss := nrs.ScopeSpans().AppendEmpty()
-					ss.Scope().CopyTo(nss.Scope())
-					nss.SetSchemaUrl(ss.SchemaUrl())
-					dst, opened = nss.Spans(), true
-				}
-				spans.At(k).CopyTo(dst.AppendEmpty())
-				count++
-			}
+	count, res, scope := 0, -1, -1
+	pdatautil.ForEachSpanIn(td, func(i int, rs ptrace.ResourceSpans, j int, ss ptrace.ScopeSpans, span ptrace.Span) {
+		if count == per || len(parts) == 0 {
+			cur = ptrace.NewTraces()
+			parts = append(parts, cur)
+			count, res = 0, -1
 		}
-	}
+		if i != res || j != scope {
+			dst, res, scope = pdatautil.AppendScope(cur, rs, ss).Spans(), i, j
+		}
+		span.CopyTo(dst.AppendEmpty())
+		count++
+	})
 	return parts
 }

@@ -3,6 +3,8 @@ package assembly // import "github.com/precogx/precogxexporter/internal/assembly
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // The attributes the exporter uses itself: they carry log events and marks
@@ -45,29 +47,9 @@ func stripSpan(s ptrace.Span) {
 }
 
 // stripTraces removes internal names from every span of td.
-func stripTraces(td ptrace.Traces) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				stripSpan(spans.At(k))
-			}
-		}
-	}
-}
+func stripTraces(td ptrace.Traces) { pdatautil.ForEachSpan(td, stripSpan) }
 
 // markPartial marks every span of td as a part of a turn, not all of it.
 func markPartial(td ptrace.Traces) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				spans.At(k).Attributes().PutBool(AttrPartial, true)
-			}
-		}
-	}
+	pdatautil.ForEachSpan(td, func(s ptrace.Span) { s.Attributes().PutBool(AttrPartial, true) })
 }

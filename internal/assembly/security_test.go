@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/genaitest"
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // forge puts the stage's own attribute names on a map, as a hostile or
@@ -25,7 +26,7 @@ func forge(m pcommon.Map) {
 }
 
 func forgeTraces(td ptrace.Traces) {
-	eachSpan(td, func(sp ptrace.Span) {
+	pdatautil.ForEachSpan(td, func(sp ptrace.Span) {
 		forge(sp.Attributes())
 		for i := 0; i < sp.Events().Len(); i++ {
 			forge(sp.Events().At(i).Attributes())
@@ -132,7 +133,7 @@ func TestTraceLargerThanQueueIsSentInParts(t *testing.T) {
 			for _, p := range q.traces {
 				assert.LessOrEqual(t, p.SpanCount(), 500, "half the capacity, so a part fits beside queued data")
 				total += p.SpanCount()
-				eachSpan(p, func(sp ptrace.Span) { assert.True(t, hasAttr(sp, AttrPartial), "a part of a trace is marked partial") })
+				pdatautil.ForEachSpan(p, func(sp ptrace.Span) { assert.True(t, hasAttr(sp, AttrPartial), "a part of a trace is marked partial") })
 			}
 			assert.Equal(t, 2002, total, "every span is sent")
 			assert.Empty(t, a.held, "nothing stays held")

@@ -28,3 +28,37 @@ func SpansAt(td ptrace.Traces, keep []bool) ptrace.Traces {
 		return k
 	})
 }
+
+// AppendScope appends to td a resource entry with rs's resource and one scope
+// entry with ss's scope, and returns the scope entry to put spans in.
+func AppendScope(td ptrace.Traces, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans) ptrace.ScopeSpans {
+	nrs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().CopyTo(nrs.Resource())
+	nrs.SetSchemaUrl(rs.SchemaUrl())
+	nss := nrs.ScopeSpans().AppendEmpty()
+	ss.Scope().CopyTo(nss.Scope())
+	nss.SetSchemaUrl(ss.SchemaUrl())
+	return nss
+}
+
+// ForEachSpan calls f with every span of td.
+func ForEachSpan(td ptrace.Traces, f func(ptrace.Span)) {
+	ForEachSpanIn(td, func(_ int, _ ptrace.ResourceSpans, _ int, _ ptrace.ScopeSpans, s ptrace.Span) { f(s) })
+}
+
+// ForEachSpanIn calls f with every span of td, the resource and scope
+// entries it is in and their positions.
+func ForEachSpanIn(td ptrace.Traces, f func(i int, rs ptrace.ResourceSpans, j int, ss ptrace.ScopeSpans, s ptrace.Span)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			spans := ss.Spans()
+			for k := 0; k < spans.Len(); k++ {
+				f(i, rs, j, ss, spans.At(k))
+			}
+		}
+	}
+}
