@@ -81,7 +81,8 @@ func (m *Mapper) Map(td ptrace.Traces) ([]Interaction, Stats) {
 	return out, r.stats
 }
 
-// release clears a run (so it keeps no pdata alive) and pools it.
+// release clears a run (so it keeps no pdata alive, and its span table is
+// zero up to its capacity for the next run) and pools it.
 func (m *Mapper) release(r *run) {
 	clear(r.spans)
 	clear(r.resources)
@@ -125,7 +126,7 @@ func (r *run) addResource(res pcommon.Resource) int {
 		case "telemetry.sdk.name":
 			rd.openlit = isOpenLIT(v)
 		default:
-			if e, ok := keyTable[k]; ok && e.ident >= 0 {
+			if e := keyTable.get(k); e != nil && e.ident >= 0 {
 				rd.ident[e.ident] = v.AsString()
 			}
 		}
@@ -149,7 +150,8 @@ func (r *run) addTraces(td ptrace.Traces) {
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				r.spans = append(r.spans, span{})
+				// zero already: fresh from Grow, or cleared by release
+				r.spans = r.spans[:len(r.spans)+1]
 				s := &r.spans[len(r.spans)-1]
 				readSpan(spans.At(k), s)
 				s.res = ri

@@ -2,6 +2,7 @@ package genai // import "github.com/precogx/precogxexporter/internal/genai"
 
 import (
 	"fmt"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -125,10 +126,13 @@ type keyEntry struct {
 	key
 	rank  uint8 // among the keys of one field: lower wins
 	ident int8  // position in span.ident, -1 for none
+	// offset of the field in a span: the one pass writes it without a call
+	// per attribute (field is resolved once, here)
+	offset uintptr
 }
 
 var (
-	keyTable      = map[string]*keyEntry{}
+	keyTable      keyIndex
 	prefixKeys    []prefixKey
 	contentEvents = map[string]bool{}
 	// identChains lists span.ident positions per identity, by precedence.
@@ -139,17 +143,24 @@ func init() {
 	rank, ident := 0, 0
 	for _, enc := range encodings {
 		for _, k := range enc.keys {
-			if _, dup := keyTable[k.name]; dup {
+			if keyTable.get(k.name) != nil {
 				panic(fmt.Sprintf("genai: key %s read by two encodings", k.name))
 			}
 			rank++
 			e := &keyEntry{key: k, rank: uint8(rank), ident: -1}
+			if k.field != nil {
+				var probe span
+				e.offset = uintptr(unsafe.Pointer(k.field(&probe))) - uintptr(unsafe.Pointer(&probe))
+				if e.offset >= unsafe.Sizeof(probe) {
+					panic("genai: the field of key " + k.name + " is not in the span view")
+				}
+			}
 			if k.id != idNone {
 				e.ident = int8(ident)
 				identChains[k.id] = append(identChains[k.id], int8(ident))
 				ident++
 			}
-			keyTable[k.name] = e
+			keyTable.add(e)
 		}
 		prefixKeys = append(prefixKeys, enc.prefixes...)
 		for _, name := range enc.events {
@@ -159,6 +170,37 @@ func init() {
 	if rank > 255 || ident > maxIdentKeys {
 		panic("genai: too many keys")
 	}
+}
+
+// keyIndex finds a key's entry. It is read for every attribute of every
+// span, most of them not GenAI keys: a bucket chosen from the key's length
+// and three of its bytes is empty for most other keys, and holds one or two
+// entries to compare for ours (a Go map costs twice as much here).
+type keyIndex struct {
+	buckets [1 << 10][]*keyEntry
+}
+
+func bucketOf(k string) int {
+	n := uint32(len(k))
+	h := n*0x9e3779b1 ^ uint32(k[n-1])*0x85ebca6b ^ uint32(k[n/2])*0xc2b2ae35 ^ uint32(k[n/3])*0x27d4eb2f
+	return int(h >> 22)
+}
+
+func (x *keyIndex) get(k string) *keyEntry {
+	if k == "" {
+		return nil
+	}
+	for _, e := range x.buckets[bucketOf(k)] {
+		if e.name == k {
+			return e
+		}
+	}
+	return nil
+}
+
+func (x *keyIndex) add(e *keyEntry) {
+	b := bucketOf(e.name)
+	x.buckets[b] = append(x.buckets[b], e)
 }
 
 // encodingLabel names the most specific encoding a turn speaks.

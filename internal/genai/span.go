@@ -3,6 +3,7 @@ package genai // import "github.com/precogx/precogxexporter/internal/genai"
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -113,7 +114,7 @@ func (a attr) int() precogxapi.OptInt {
 // set keeps v unless a key of higher rank (a lower number) gave the field a
 // value already; an empty string is no value.
 func (a *attr) set(v pcommon.Value, rank uint8) {
-	if a.rank != 0 && a.rank < rank || v.Type() == pcommon.ValueTypeStr && v.Str() == "" {
+	if a.rank != 0 && a.rank < rank || v.Str() == "" && v.Type() == pcommon.ValueTypeStr {
 		return
 	}
 	a.v, a.rank = v, rank
@@ -230,8 +231,8 @@ func readSpan(sp ptrace.Span, s *span) {
 
 // read is the single step of the pass over a span's (or event's) attributes.
 func (s *span) read(k string, v pcommon.Value) {
-	e, ok := keyTable[k]
-	if !ok {
+	e := keyTable.get(k)
+	if e == nil {
 		for i := range prefixKeys {
 			p := &prefixKeys[i]
 			if rest, ok := strings.CutPrefix(k, p.prefix); ok {
@@ -245,7 +246,7 @@ func (s *span) read(k string, v pcommon.Value) {
 	s.conv |= e.conv
 	switch {
 	case e.field != nil:
-		e.field(s).set(v, e.rank)
+		(*attr)(unsafe.Add(unsafe.Pointer(s), e.offset)).set(v, e.rank)
 	case e.ident >= 0:
 		s.ident[e.ident] = v.AsString()
 	}
