@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -83,4 +84,21 @@ func spanNamed(td ptrace.Traces, id string) ptrace.Span {
 		}
 	}
 	panic("no span " + id)
+}
+
+// The key table finds every key of every encoding, and nothing else.
+func TestKeyTableFindsEveryKey(t *testing.T) {
+	n := 0
+	for _, enc := range encodings {
+		for _, k := range enc.keys {
+			e := keyTable.get(k.name)
+			require.NotNil(t, e, k.name)
+			assert.Equal(t, k.name, e.name)
+			n++
+		}
+	}
+	assert.Greater(t, n, 90)
+	for _, k := range []string{"", "x", "gen_ai", "gen_ai.prompt.0.content", "http.request.method", "gen_ai.usage.input_token", "user.idx"} {
+		assert.Nil(t, keyTable.get(k), k)
+	}
 }
