@@ -142,6 +142,17 @@
 // Cuts are UTF-8 safe, set metadata.truncated and count in
 // Stats.Truncated.
 //
+// Rule 13, redaction (Config.Redaction, off by default), before the bounds
+// so that a cut never leaves part of a value unmasked: the kinds of
+// internal/redact and the user patterns mask prompt, response, user_agent,
+// every string value at any depth of tool inputs and outputs (keys,
+// numbers and layout stay) and of the custom metadata attributes, counted
+// per kind in Stats.Redacted; with the IP kind, metadata.ip_address is left
+// out; with a hash key, userId, sessionId and conversationId become the
+// lowercase hex HMAC-SHA256 of the id. agentId, model and tool names, ids
+// and timestamps are never touched; the spans neither (a retry maps them
+// again).
+//
 // The tests are named after these rules (TestRule4..., TestPrecedence...),
 // and TestParity builds one turn in every encoding and expects one
 // interaction.

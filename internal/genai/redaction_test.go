@@ -38,7 +38,7 @@ func redactionConfig() Config {
 	return cfg
 }
 
-func TestRedactorOnlyWhenSomethingIsMasked(t *testing.T) {
+func TestRule13RedactorOnlyWhenSomethingIsMasked(t *testing.T) {
 	rd, err := newRedactor(Redaction{})
 	require.NoError(t, err)
 	assert.Nil(t, rd, "no redactor when everything is off")
@@ -47,7 +47,7 @@ func TestRedactorOnlyWhenSomethingIsMasked(t *testing.T) {
 	assert.Contains(t, err.Error(), "redaction.patterns[0]")
 }
 
-func TestRedactionCoversEveryField(t *testing.T) {
+func TestRule13RedactionCoversEveryField(t *testing.T) {
 	td := genaitest.RedactionTurn()
 	before := ptrace.NewTraces()
 	td.CopyTo(before)
@@ -80,9 +80,9 @@ func TestRedactionCoversEveryField(t *testing.T) {
 	assert.Equal(t, before, td)
 }
 
-// TestRedactionBeforeTruncation cuts the turn at every max_field_bytes:
+// TestRule13RedactionBeforeTruncation cuts the turn at every max_field_bytes:
 // wherever the cut falls, no part of an original value goes out.
-func TestRedactionBeforeTruncation(t *testing.T) {
+func TestRule13RedactionBeforeTruncation(t *testing.T) {
 	fragments := []string{"jane", "doe@", "example", "7946", "0958", "555-", "4111", "1111", "55555", "4444", "AKIA", "EXAMPLE",
 		"Ab3d", "203.", "db8:", "EMP-"}
 	full := 0
@@ -102,10 +102,10 @@ func TestRedactionBeforeTruncation(t *testing.T) {
 	assert.Positive(t, full, "large limits cut nothing")
 }
 
-// TestRedactionOffLeavesPayloadsAlone: with every kind on, the shared
+// TestRule13RedactionOffLeavesPayloadsAlone: with every kind on, the shared
 // samples and golden inputs (which hold no personal data) map to the same
 // payloads, ids aside; with redaction off, byte for byte.
-func TestRedactionOffLeavesPayloadsAlone(t *testing.T) {
+func TestRule13RedactionOffLeavesPayloadsAlone(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*.traces.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -126,9 +126,9 @@ func TestRedactionOffLeavesPayloadsAlone(t *testing.T) {
 	}
 }
 
-// TestRedactionJSONShapes: plain strings, escapes, nesting, keys, numbers,
+// TestRule13RedactionJSONShapes: plain strings, escapes, nesting, keys, numbers,
 // and JSON that is returned as it was when nothing matches.
-func TestRedactionJSONShapes(t *testing.T) {
+func TestRule13RedactionJSONShapes(t *testing.T) {
 	rd, err := newRedactor(Redaction{Kinds: redact.Kinds(0).With(redact.Email).With(redact.Card)})
 	require.NoError(t, err)
 	for in, want := range map[string]string{
@@ -187,9 +187,9 @@ func FuzzRedactJSON(f *testing.F) {
 	})
 }
 
-// TestRedactionSkipsDroppedToolCalls: calls over maxToolCalls, which limit
+// TestRule13RedactionSkipsDroppedToolCalls: calls over maxToolCalls, which limit
 // drops, are not scanned (nor counted).
-func TestRedactionSkipsDroppedToolCalls(t *testing.T) {
+func TestRule13RedactionSkipsDroppedToolCalls(t *testing.T) {
 	llm := chatSpan("llm", "agent", 1, 2, userHi, answerOK)
 	spans := []tSpan{{ID: "agent", Name: "invoke_agent", End: 1000, Attrs: map[string]any{"gen_ai.operation.name": "invoke_agent"}}, llm}
 	for i := range maxToolCalls + 44 {
