@@ -60,14 +60,14 @@ bench:
 	$(GO) test -run '^$$' -bench 'Compression' -benchtime 1s -count 1 ./internal/precogxapi/
 	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 ./internal/assembly/
 
-# SPEC section 9 side by side: the built collector on CPU 0 with precogx,
+# The collector side by side (method in BENCHMARKS.md): the built collector on CPU 0 with precogx,
 # otlp_http (json) and debug, identical written-out delivery settings,
 # compression none and gzip, fixed rates and saturation, alternating rounds
 # (about 25 minutes; SBS_ROUNDS, SBS_SECONDS, SBS_ONLY, SBS_PROFILE tune it).
 bench-collector: build
 	$(GO) test -tags loadbench -count=1 -timeout 60m -run '^TestSideBySide$$' -v ./internal/e2e/
 
-# SPEC section 9, last line: the harness of bench-collector with every
+# The redaction budget: the harness of bench-collector with every
 # redaction kind on against off, alternating, with CPU profiles (about 6 minutes).
 bench-redaction: build
 	$(GO) test -tags loadbench -count=1 -timeout 30m -run '^TestRedactionSideBySide$$' -v ./internal/e2e/

@@ -16,7 +16,7 @@ import (
 
 // supportProse is a 1 KiB user message of a support chat with seven values
 // to mask, a contract number for the pattern and the usual look-alikes: the
-// second load of the redaction side by side (SPEC section 9's own message
+// second load of the redaction side by side (the side-by-side load's own message
 // holds no value).
 var supportProse = func() string {
 	p := "Hi, I'm Jane (jane.doe@example.com). My card 4111 1111 1111 1111 was charged twice for order 4155552671 " +

@@ -27,7 +27,7 @@ import (
 	"github.com/precogx/precogxexporter/internal/genaitest"
 )
 
-// The collector side by side, measured as SPEC section 9 says (make
+// The collector side by side, measured as BENCHMARKS.md describes (make
 // bench-collector):
 //   - one collector binary, its OTLP/HTTP receiver, no processor, one exporter:
 //     precogx, otlp_http (encoding: json), or debug (the cost of receiving);
@@ -449,9 +449,9 @@ func TestSideBySide(t *testing.T) {
 	if only != "fixed" {
 		out.WriteString("\n| compression | queue | exporter | spans delivered per second | ratio to otlp_http | requests refused (of them, with the queue below 90%) |\n|---|---|---|---|---|---|\n")
 		for _, compression := range []string{"none", "gzip"} {
-			for _, queue := range []string{"written out (SPEC 9)", "each exporter's default"} {
+			for _, queue := range []string{"written out", "each exporter's default"} {
 				exps := sbsExporters[:2]
-				if queue != "written out (SPEC 9)" {
+				if queue != "written out" {
 					exps = []sbsExporter{{"precogx", "sbs-precogx-defaults.yaml"}, {"otlp_http", "sbs-otlphttp-defaults.yaml"}}
 				}
 				rate := map[string][]float64{}
