@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/genaitest"
-	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
 // benchTraces builds n agent turns (4 spans, the load of BENCHMARKS.md) with a user
@@ -36,14 +35,13 @@ func BenchmarkMapAndEncode(b *testing.B) {
 		b.Run(fmt.Sprintf("msg=%dKiB", size>>10), func(b *testing.B) {
 			td := benchTraces(100, size)
 			m := defaultMapper()
-			var buf []byte
+			var enc encoder // as the exporter encodes a push
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				ixs, _ := m.Map(td)
-				for i := range ixs {
-					buf = precogxapi.AppendInteraction(buf[:0], &ixs[i].Interaction)
-				}
+				_, done := enc.encode(ixs)
+				done()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*td.SpanCount()), "ns/span")
 		})

@@ -246,3 +246,17 @@ func appendKey(b []byte, key string) []byte {
 	b = append(b, key...)
 	return append(b, '"', ':')
 }
+
+// EncodedSize estimates the length of ix's JSON from below-or-near: its
+// text fields plus the keys and metadata, so that a buffer made with it
+// rarely grows (escaping can make it longer).
+func EncodedSize(ix *Interaction) int {
+	n := 700 + len(ix.AgentID) + len(ix.Prompt) + len(ix.Response) + len(ix.UserID) + len(ix.SessionID) + len(ix.ConversationID)
+	for i := range ix.ToolCalls {
+		tc := &ix.ToolCalls[i]
+		n += 120 + len(tc.Name) + len(tc.Description) + len(tc.Input) + len(tc.Output)
+	}
+	m := &ix.Meta
+	n += len(m.UserAgent) + len(m.Model) + len(m.RequestModel) + len(m.ServiceName) + 40*(len(m.ResponseIDs)+len(m.FinishReasons)+len(m.ContentSource)+len(m.Custom))
+	return n
+}
