@@ -58,6 +58,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'AssemblyRelease' -benchtime 2s -count 3 ./internal/assembly/
 	$(GO) test -run '^$$' -bench 'AwaitsLogContent' -benchtime 1s -count 3 ./internal/genai/
 	$(GO) test -run '^$$' -bench 'Compression' -benchtime 1s -count 1 ./internal/precogxapi/
+	$(GO) test -run '^$$' -bench 'AppendJSONString' -benchtime 1s -count 3 ./internal/pdatautil/
 	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 ./internal/assembly/
 
 # The collector side by side (method in BENCHMARKS.md): the built collector on CPU 0 with precogx,
@@ -84,6 +85,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAlert$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./precogxwebhookreceiver
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/genai
 	$(GO) test -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/redact/
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendJSONString$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0s ./internal/pdatautil/
 
 demo: build
 	$(GO) run ./examples/demo

@@ -3,6 +3,7 @@ package pdatautil
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -33,4 +34,102 @@ func TestAppendJSONValue(t *testing.T) {
 	require.NoError(t, json.Unmarshal(AppendJSONValue(nil, v), &got))
 	assert.Equal(t, map[string]any{"s": "x", "i": 3.0, "f": 1.5, "b": true, "l": []any{1.0, "a"}, "n": nil, "nan": nil, "bytes": "aGk="}, got)
 	assert.Equal(t, "1e-07", string(AppendJSONFloat(nil, 1e-7)))
+}
+
+// appendJSONStringByByte is AppendJSONString without the eight-byte fast
+// path: the outputs must be byte-identical.
+func appendJSONStringByByte(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// TestAppendJSONStringWordBoundaries puts every byte value at every offset
+// of a word (and across two), in prose that would take the fast path.
+func TestAppendJSONStringWordBoundaries(t *testing.T) {
+	const prose = "The quick brown fox jumps over the lazy dog."
+	for c := range 256 {
+		for at := range 17 {
+			s := prose[:at] + string([]byte{byte(c)}) + prose[at:]
+			want := appendJSONStringByByte(nil, s)
+			require.Equal(t, string(want), string(AppendJSONString(nil, s)), "byte %#x at %d", c, at)
+		}
+	}
+	for _, s := range []string{"", "1234567", "12345678", "123456789", "café au lait, s'il vous plaît", "\u2028 at eight\u2029", "~~~~~~~~\x7f~~~~~~~"} {
+		require.Equal(t, string(appendJSONStringByByte(nil, s)), string(AppendJSONString(nil, s)), "%q", s)
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("plain prose of some length, \"quoted\" and back\\slashed\n")
+	f.Add("bad \xc3\x28 utf-8 \u2028 and 🚀 emoji")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := AppendJSONString(nil, s)
+		if want := appendJSONStringByByte(nil, s); string(got) != string(want) {
+			t.Fatalf("%q: %s, want %s", s, got, want)
+		}
+		if !json.Valid(got) {
+			t.Fatalf("%q: invalid JSON %s", s, got)
+		}
+	})
+}
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	prose := strings.Repeat("Hello, I ordered a blue sketchbook (order 12345) on 2026-11-02 and it has not arrived yet. ", 12)[:1024]
+	for _, tc := range []struct {
+		name string
+		s    string
+	}{{"prose", prose}, {"escapes", strings.ReplaceAll(prose, ". ", ".\n\"")}, {"utf8", strings.ReplaceAll(prose, "e", "é")}} {
+		for _, impl := range []struct {
+			name   string
+			append func([]byte, string) []byte
+		}{{"words", AppendJSONString}, {"bytes", appendJSONStringByByte}} {
+			b.Run(tc.name+"/"+impl.name, func(b *testing.B) {
+				buf := make([]byte, 0, 4096)
+				b.SetBytes(int64(len(tc.s)))
+				for b.Loop() {
+					buf = impl.append(buf[:0], tc.s)
+				}
+			})
+		}
+	}
 }
