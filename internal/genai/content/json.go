@@ -1,41 +1,36 @@
 package content // import "github.com/precogx/precogxexporter/internal/genai/content"
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
-	"io"
-
-	jsoniter "github.com/json-iterator/go"
+	"unicode/utf8"
 
 	"github.com/precogx/precogxexporter/internal/pdatautil"
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
-// Content JSON is read in one streaming pass (json-iterator, already used by
-// pdata): encoding/json validated and re-scanned each message several times
-// and cost 7x the OTLP/JSON encoding of the same spans (BENCHMARKS.md).
-// Fields are read by the types the encodings use; a value of another type
-// is skipped, so one odd field never loses the message.
-
-var iterCfg = jsoniter.ConfigDefault
+// Content JSON is read in one streaming pass (reader): encoding/json
+// validated and re-scanned each message several times and cost 7x the
+// OTLP/JSON encoding of the same spans, and json-iterator allocated every
+// field name and string (BENCHMARKS.md). Fields are read by the types the
+// encodings use; a value of another type is skipped, so one odd field never
+// loses the message.
 
 // ParseMessages reads a JSON array of messages (or one message object). ok
 // is false when the text is not well-formed JSON of that shape.
 func ParseMessages(data []byte) (msgs []Message, ok bool) {
-	it := iterCfg.BorrowIterator(data)
-	defer iterCfg.ReturnIterator(it)
+	it := newReader(data)
 	switch it.WhatIsNext() {
-	case jsoniter.ArrayValue:
-		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			if it.WhatIsNext() != jsoniter.ObjectValue {
+	case arrayValue:
+		it.ReadArrayCB(func(it *reader) bool {
+			if it.WhatIsNext() != objectValue {
 				it.Skip()
 				return it.Error == nil
 			}
 			msgs = append(msgs, readMessage(it, ""))
 			return it.Error == nil
 		})
-	case jsoniter.ObjectValue:
+	case objectValue:
 		msgs = []Message{readMessage(it, "")}
 	default:
 		return nil, false
@@ -46,30 +41,22 @@ func ParseMessages(data []byte) (msgs []Message, ok bool) {
 // ParseMessage reads one message object (an event body, whose role comes
 // from the event name when the body has none).
 func ParseMessage(data []byte, role string) (Message, bool) {
-	it := iterCfg.BorrowIterator(data)
-	defer iterCfg.ReturnIterator(it)
-	if it.WhatIsNext() != jsoniter.ObjectValue {
+	it := newReader(data)
+	if it.WhatIsNext() != objectValue {
 		return Message{}, false
 	}
 	m := readMessage(it, role)
 	return m, complete(it)
 }
 
-// complete reports a clean read with nothing but whitespace after the value.
-func complete(it *jsoniter.Iterator) bool {
-	if it.Error != nil {
-		return false
-	}
-	it.WhatIsNext()
-	return it.Error == io.EOF
-}
+func complete(it *reader) bool { return it.complete() }
 
-func readMessage(it *jsoniter.Iterator, role string) Message {
+func readMessage(it *reader, role string) Message {
 	m := Message{Role: role}
 	var content []byte
-	var contentKind jsoniter.ValueType
+	var contentKind valueType
 	var toolCallID, id string
-	it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
+	it.ReadObjectCB(func(it *reader, field string) bool {
 		switch field {
 		case "role":
 			m.Role = readEnum(it)
@@ -85,12 +72,12 @@ func readMessage(it *jsoniter.Iterator, role string) Message {
 			contentKind = it.WhatIsNext()
 			content = it.SkipAndReturnBytes()
 		case "tool_calls":
-			if it.WhatIsNext() != jsoniter.ArrayValue {
+			if it.WhatIsNext() != arrayValue {
 				it.Skip()
 				break
 			}
-			it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-				if it.WhatIsNext() == jsoniter.ObjectValue {
+			it.ReadArrayCB(func(it *reader) bool {
+				if it.WhatIsNext() == objectValue {
 					m.calls = append(m.calls, readToolCall(it))
 				} else {
 					it.Skip()
@@ -98,11 +85,11 @@ func readMessage(it *jsoniter.Iterator, role string) Message {
 				return it.Error == nil
 			})
 		case "message": // gen_ai.choice: {"index","finish_reason","message":{...} or "text"}
-			if it.WhatIsNext() == jsoniter.StringValue {
+			if it.WhatIsNext() == stringValue {
 				m.Parts = appendTextOrBlocks(m.Parts, it.ReadString())
 				break
 			}
-			if it.WhatIsNext() != jsoniter.ObjectValue {
+			if it.WhatIsNext() != objectValue {
 				it.Skip()
 				break
 			}
@@ -119,12 +106,15 @@ func readMessage(it *jsoniter.Iterator, role string) Message {
 		switch {
 		case m.Role == "tool" || toolCallID != "":
 			m.Parts = append(m.Parts, Part{Kind: ToolResult, ID: cmp.Or(toolCallID, id), Args: FromRaw(content)})
-		case contentKind == jsoniter.StringValue:
-			var s string
-			if json.Unmarshal(content, &s) == nil && s != "" {
+		case contentKind == stringValue:
+			s := newReader(content).ReadString()
+			if !utf8.ValidString(s) {
+				_ = json.Unmarshal(content, &s) // as it always was: U+FFFD per invalid byte
+			}
+			if s != "" {
 				m.Parts = appendTextOrBlocks(m.Parts, s)
 			}
-		case contentKind == jsoniter.ArrayValue:
+		case contentKind == arrayValue:
 			for _, p := range parsePartList(content) {
 				m.Parts = appendPart(m.Parts, p)
 			}
@@ -136,13 +126,13 @@ func readMessage(it *jsoniter.Iterator, role string) Message {
 }
 
 // readParts reads a JSON array of parts into dst.
-func readParts(it *jsoniter.Iterator, dst []Part) []Part {
-	if it.WhatIsNext() != jsoniter.ArrayValue {
+func readParts(it *reader, dst []Part) []Part {
+	if it.WhatIsNext() != arrayValue {
 		it.Skip()
 		return dst
 	}
-	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-		if it.WhatIsNext() != jsoniter.ObjectValue {
+	it.ReadArrayCB(func(it *reader) bool {
+		if it.WhatIsNext() != objectValue {
 			it.Skip()
 			return it.Error == nil
 		}
@@ -155,8 +145,7 @@ func readParts(it *jsoniter.Iterator, dst []Part) []Part {
 }
 
 func parsePartList(data []byte) []Part {
-	it := iterCfg.BorrowIterator(data)
-	defer iterCfg.ReturnIterator(it)
+	it := newReader(data)
 	return readParts(it, nil)
 }
 
@@ -167,15 +156,15 @@ type partFields struct {
 	contentIsString             bool
 }
 
-func (pf *partFields) read(it *jsoniter.Iterator) {
-	it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
+func (pf *partFields) read(it *reader) {
+	it.ReadObjectCB(func(it *reader, field string) bool {
 		switch field {
 		case "type":
 			pf.typ = readEnum(it)
 		case "text":
 			pf.text = readString(it)
 		case "content":
-			if it.WhatIsNext() == jsoniter.StringValue {
+			if it.WhatIsNext() == stringValue {
 				pf.contentIsString = true
 				pf.text = cmp.Or(pf.text, it.ReadString())
 			} else {
@@ -202,7 +191,7 @@ func (pf *partFields) read(it *jsoniter.Iterator) {
 		case "json": // Bedrock Converse / Strands {"json": value} block
 			pf.json = it.SkipAndReturnBytes()
 		case "toolUse", "toolResult": // Bedrock Converse / Strands wrappers
-			if it.WhatIsNext() != jsoniter.ObjectValue {
+			if it.WhatIsNext() != objectValue {
 				it.Skip()
 				break
 			}
@@ -218,7 +207,7 @@ func (pf *partFields) read(it *jsoniter.Iterator) {
 // readPart reads one content part of any encoding: semconv parts,
 // OpenAI-style content items, AI SDK tool-call and tool-result parts, and
 // the content blocks of Anthropic, Bedrock Converse and Strands.
-func readPart(it *jsoniter.Iterator) (Part, bool) {
+func readPart(it *reader) (Part, bool) {
 	var pf partFields
 	pf.read(it)
 	// call_id is the id tool results refer to when an item id is also given
@@ -256,14 +245,13 @@ func BlockValue(r precogxapi.RawJSON) precogxapi.RawJSON {
 	if len(r) < 2 || r[0] != '[' {
 		return r
 	}
-	it := iterCfg.BorrowIterator(r)
-	defer iterCfg.ReturnIterator(it)
+	it := newReader(r)
 	var text string
 	var value []byte
 	blocks := 0
 	ok := true
-	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-		if it.WhatIsNext() != jsoniter.ObjectValue {
+	it.ReadArrayCB(func(it *reader) bool {
+		if it.WhatIsNext() != objectValue {
 			ok = false
 			it.Skip()
 			return it.Error == nil
@@ -294,10 +282,10 @@ func BlockValue(r precogxapi.RawJSON) precogxapi.RawJSON {
 
 // readToolCall reads an OpenAI-style {"id","function":{"name","arguments"}}
 // or AI SDK {"toolCallId","toolName","input"|"args"} tool call.
-func readToolCall(it *jsoniter.Iterator) Part {
+func readToolCall(it *reader) Part {
 	p := Part{Kind: ToolCall}
 	var args []byte
-	it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
+	it.ReadObjectCB(func(it *reader, field string) bool {
 		switch field {
 		case "id", "toolCallId":
 			p.ID = cmp.Or(p.ID, readString(it))
@@ -306,11 +294,11 @@ func readToolCall(it *jsoniter.Iterator) Part {
 		case "arguments", "input", "args":
 			args = it.SkipAndReturnBytes()
 		case "function":
-			if it.WhatIsNext() != jsoniter.ObjectValue {
+			if it.WhatIsNext() != objectValue {
 				it.Skip()
 				break
 			}
-			it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
+			it.ReadObjectCB(func(it *reader, field string) bool {
 				switch field {
 				case "name":
 					p.Name = readString(it)
@@ -333,14 +321,13 @@ func readToolCall(it *jsoniter.Iterator) Part {
 // ParseToolCalls reads a JSON array of tool calls (the AI SDK's
 // ai.response.toolCalls).
 func ParseToolCalls(data []byte) ([]Part, bool) {
-	it := iterCfg.BorrowIterator(data)
-	defer iterCfg.ReturnIterator(it)
-	if it.WhatIsNext() != jsoniter.ArrayValue {
+	it := newReader(data)
+	if it.WhatIsNext() != arrayValue {
 		return nil, false
 	}
 	var out []Part
-	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-		if it.WhatIsNext() == jsoniter.ObjectValue {
+	it.ReadArrayCB(func(it *reader) bool {
+		if it.WhatIsNext() == objectValue {
 			out = append(out, readToolCall(it))
 		} else {
 			it.Skip()
@@ -351,60 +338,14 @@ func ParseToolCalls(data []byte) ([]Part, bool) {
 }
 
 // readString reads a string value, or skips a value of another type.
-func readString(it *jsoniter.Iterator) string {
-	if it.WhatIsNext() != jsoniter.StringValue {
+func readString(it *reader) string {
+	if it.WhatIsNext() != stringValue {
 		it.Skip()
 		return ""
 	}
 	return it.ReadString()
 }
 
-// readEnum reads a role, part type or finish reason: the usual values come
-// back as constants without allocating (they were a third of the mapping's
-// allocations), others as read.
-func readEnum(it *jsoniter.Iterator) string {
-	if it.WhatIsNext() != jsoniter.StringValue {
-		it.Skip()
-		return ""
-	}
-	b := it.ReadStringAsSlice()
-	if bytes.IndexByte(b, '\\') >= 0 {
-		// escaped: decode it as a JSON string (rare in these fields)
-		var s string
-		if json.Unmarshal(append(append([]byte{'"'}, b...), '"'), &s) == nil {
-			return s
-		}
-		return string(b)
-	}
-	switch string(b) { // no allocation: compared, not converted
-	case "user":
-		return "user"
-	case "assistant":
-		return "assistant"
-	case "system":
-		return "system"
-	case "tool":
-		return "tool"
-	case "developer":
-		return "developer"
-	case "text":
-		return "text"
-	case "tool_call":
-		return "tool_call"
-	case "tool_call_response":
-		return "tool_call_response"
-	case "tool_use":
-		return "tool_use"
-	case "tool_result":
-		return "tool_result"
-	case "stop":
-		return "stop"
-	case "tool_calls":
-		return "tool_calls"
-	case "end_turn":
-		return "end_turn"
-	case "length":
-		return "length"
-	}
-	return string(b)
-}
+// readEnum reads a role, part type or finish reason (a view of the input,
+// like every string without escapes).
+func readEnum(it *reader) string { return readString(it) }

@@ -1,0 +1,81 @@
+package content
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// skipAll reads data as one value and reports whether it was one
+// well-formed JSON text.
+func skipAll(data []byte) bool {
+	r := newReader(data)
+	r.Skip()
+	return r.complete()
+}
+
+func TestReaderAgreesWithEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `1E700`, `true`, `false`, `null`, ` [1, "a", {"b": [null]}] `,
+		`"\u00e9\ud83d\ude80\"\\\/\b\f\n\r\t"`, `"\ud800"`, `"caf\xc3\xa9"`, `"\x95"`,
+		`{`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `01`, `1.`, `.5`, `-`, `1e`, `tru`, `nul`, `"abc`, `"a\"`, `"\x`,
+		`"\q"`, `"\u12"`, `"\u12g4"`, "\"a\nb\"", "\"a\x00\"", `[1 2]`, `{"a":1}{}`, `"a" "b"`, ``, ` `,
+	} {
+		assert.Equal(t, json.Valid([]byte(s)), skipAll([]byte(s)), "%q", s)
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add([]byte(`[{"role":"user","parts":[{"type":"text","content":"Hi \"there\"\n"}]}]`))
+	f.Add([]byte(`{"a":[1,-2.5e3,true,false,null,"\u00e9\ud83d\ude80"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := skipAll(data), json.Valid(data); got != want {
+			t.Fatalf("%q: reader %v, encoding/json %v", data, got, want)
+		}
+		var want string
+		// encoding/json replaces invalid UTF-8, the reader keeps it (as json-iterator did)
+		if utf8.Valid(data) && json.Unmarshal(data, &want) == nil {
+			r := newReader(data)
+			if got := r.ReadString(); got != want || !r.complete() {
+				t.Fatalf("%q: read %q, encoding/json %q", data, got, want)
+			}
+		}
+	})
+}
+
+func TestReaderDepth(t *testing.T) {
+	deep := strings.Repeat(`{"message":`, 100_000) + `{}` + strings.Repeat(`}`, 100_000)
+	msgs, ok := ParseMessages([]byte(deep))
+	assert.False(t, ok, "nesting beyond the limit is an error, not a deep recursion")
+	assert.LessOrEqual(t, len(msgs), 1)
+	r := newReader([]byte(strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)))
+	r.Skip()
+	assert.ErrorIs(t, r.Error, errDepth)
+	assert.True(t, skipAll([]byte(strings.Repeat("[", maxDepth)+strings.Repeat("]", maxDepth))))
+}
+
+func TestReaderEscapedEnum(t *testing.T) {
+	// an escaped quote in a role was cut at the quote by the reader before
+	// this one and the message fell back to raw text
+	msgs, ok := ParseMessages([]byte(`[{"role":"us\"er","parts":[{"type":"text","content":"hi"}]}]`))
+	require.True(t, ok)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, `us"er`, msgs[0].Role)
+	assert.Equal(t, "hi", msgs[0].Text())
+}
+
+func TestParseMessagesAllocations(t *testing.T) {
+	data := []byte(`[{"role":"system","parts":[{"type":"text","content":"Be brief."}]},` +
+		`{"role":"user","parts":[{"type":"text","content":"` + strings.Repeat("What is the weather in Paris? ", 40) + `"}]}]`)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, ok := ParseMessages(data); !ok {
+			t.Fatal("not parsed")
+		}
+	})
+	// the message slice and each message's parts; no field name, no text
+	assert.LessOrEqual(t, allocs, 5.0)
+}
