@@ -24,3 +24,34 @@ func BenchmarkAwaitsLogContent(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMapQueueBatch maps a batch as the sending queue hands it over:
+// 2,048 agent turns (8,192 spans, 1 KiB user message), each trace in
+// resource entries of its own as the assembly stage releases them; read a
+// chunk at a time (the mapper's way) and as one table.
+func BenchmarkMapQueueBatch(b *testing.B) {
+	td := ptrace.NewTraces()
+	msg := strings.Repeat("What will the weather be like in Paris tomorrow? ", 21)[:1024]
+	for i := range 2048 {
+		rs := td.ResourceSpans().AppendEmpty()
+		rs.Resource().Attributes().PutStr("service.name", "weather-agent")
+		genaitest.AgentTurn(rs.ScopeSpans().AppendEmpty().Spans(), genaitest.TraceID("batch", i), time.Unix(1_800_000_000, 0), msg, "ok")
+	}
+	m := defaultMapper()
+	defer func(n int) { chunkSpans = n }(chunkSpans)
+	for _, tc := range []struct {
+		name  string
+		chunk int
+	}{{"chunks", chunkSpans}, {"one-table", 1 << 30}} {
+		b.Run(tc.name, func(b *testing.B) {
+			chunkSpans = tc.chunk
+			b.ReportAllocs()
+			for b.Loop() {
+				if out, _ := m.Map(td); len(out) != 2048 {
+					b.Fatal(len(out))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*td.SpanCount()), "ns/span")
+		})
+	}
+}

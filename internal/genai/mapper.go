@@ -65,30 +65,106 @@ func New(cfg Config) (*Mapper, error) {
 	}
 	m := &Mapper{cfg: cfg, redactor: rd}
 	m.runs.New = func() any {
-		return &run{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}}
+		return &run{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}, lastEntry: map[pcommon.TraceID]int{}}
 	}
 	return m, nil
 }
 
 // Map maps whole traces, their log events joined as span events (by the
 // assembly stage).
+//
+// The traces are read a chunk at a time: consecutive resource entries of
+// about chunkSpans spans that no trace crosses (the assembly stage gives
+// each trace entries of its own). A span view is about 1.8 KiB of pointers:
+// a table for a whole batch of the queue (8,192 spans and more) was 15 MiB
+// that the garbage collector scanned in every cycle while it was pooled.
 func (m *Mapper) Map(td ptrace.Traces) ([]Interaction, Stats) {
 	r := m.runs.Get().(*run)
 	defer m.release(r)
-	r.addTraces(td)
-	out := r.build()
+	var out []Interaction
+	rss := td.ResourceSpans()
+	from, offset := 0, 0
+	for _, to := range r.chunks(rss) {
+		n := r.addTraces(rss, from, to)
+		out = r.build(out, offset)
+		r.reset()
+		from, offset = to, offset+n
+	}
 	r.stats.Interactions = int64(len(out))
 	return out, r.stats
 }
 
-// release clears a run (so it keeps no pdata alive, and its span table is
-// zero up to its capacity for the next run) and pools it.
-func (m *Mapper) release(r *run) {
+// chunkSpans is about how many spans a run reads at a time (a variable for tests).
+var chunkSpans = 512
+
+// chunks returns where each chunk of rss ends: after whole traces, once
+// it holds chunkSpans spans or more.
+func (r *run) chunks(rss ptrace.ResourceSpansSlice) []int {
+	r.cuts = r.cuts[:0]
+	if rss.Len() > 1 {
+		clear(r.lastEntry)
+		forEachTraceRun(rss, func(entry int, id pcommon.TraceID, _ int) { r.lastEntry[id] = entry })
+		r.entries = append(r.entries[:0], make([]entryReach, rss.Len())...)
+		forEachTraceRun(rss, func(entry int, id pcommon.TraceID, spans int) {
+			e := &r.entries[entry]
+			e.reach = max(e.reach, r.lastEntry[id])
+			e.spans += spans
+		})
+		reach, n := 0, 0
+		for i, e := range r.entries[:rss.Len()-1] {
+			reach, n = max(reach, e.reach), n+e.spans
+			if reach <= i && n >= chunkSpans {
+				r.cuts = append(r.cuts, i+1)
+				n = 0
+			}
+		}
+	}
+	return append(r.cuts, rss.Len())
+}
+
+// entryReach is what chunks knows of a resource entry: the last entry one
+// of its traces reaches, and its span count.
+type entryReach struct{ reach, spans int }
+
+// forEachTraceRun calls f for each run of consecutive spans of one trace in
+// a resource entry (spans of one trace come together: the map in chunks is
+// written once per run, not per span).
+func forEachTraceRun(rss ptrace.ResourceSpansSlice, f func(entry int, id pcommon.TraceID, spans int)) {
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			start := 0
+			var prev pcommon.TraceID
+			for k := 0; k <= spans.Len(); k++ {
+				var id pcommon.TraceID
+				if k < spans.Len() {
+					id = spans.At(k).TraceID()
+				}
+				if k > 0 && (k == spans.Len() || id != prev) {
+					f(i, prev, k-start)
+					start = k
+				}
+				prev = id
+			}
+		}
+	}
+}
+
+// reset clears a run's chunk (so it keeps no pdata alive, and its span
+// table is zero up to its capacity for the next chunk).
+func (r *run) reset() {
 	clear(r.spans)
 	clear(r.resources)
 	clear(r.byTrace)
 	clear(r.bySpan)
 	r.spans, r.resources, r.traces = r.spans[:0], r.resources[:0], r.traces[:0]
+}
+
+// release clears a run and pools it.
+func (m *Mapper) release(r *run) {
+	r.reset()
+	clear(r.lastEntry)
 	r.stats = Stats{}
 	m.runs.Put(r)
 }
@@ -102,6 +178,9 @@ type run struct {
 	traces    []pcommon.TraceID
 	byTrace   map[pcommon.TraceID][]int
 	bySpan    map[spanKey]int
+	lastEntry map[pcommon.TraceID]int // chunks: each trace's last resource entry
+	entries   []entryReach
+	cuts      []int
 }
 
 type spanKey struct {
@@ -136,14 +215,21 @@ func (r *run) addResource(res pcommon.Resource) int {
 	return len(r.resources) - 1
 }
 
-// addTraces reads every span; a span's index is its position in td.
-func (r *run) addTraces(td ptrace.Traces) {
-	if td.SpanCount() == 0 {
-		return
+// addTraces reads every span of the resource entries [from, to) and
+// returns how many there were; a span's index is its position in the chunk.
+func (r *run) addTraces(rss ptrace.ResourceSpansSlice, from, to int) int {
+	n := 0
+	for i := from; i < to; i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			n += sss.At(j).Spans().Len()
+		}
 	}
-	r.spans = slices.Grow(r.spans, td.SpanCount())
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
+	if n == 0 {
+		return 0
+	}
+	r.spans = slices.Grow(r.spans, n)
+	for i := from; i < to; i++ {
 		rs := rss.At(i)
 		ri := r.addResource(rs.Resource())
 		sss := rs.ScopeSpans()
@@ -159,6 +245,7 @@ func (r *run) addTraces(td ptrace.Traces) {
 			}
 		}
 	}
+	return n
 }
 
 func (r *run) index(i int) {
@@ -172,7 +259,9 @@ func (r *run) index(i int) {
 
 // build makes the interactions of every trace: events fill their spans,
 // every span gets its role, then each turn becomes an interaction.
-func (r *run) build() []Interaction {
+// Spans of the interactions are positions in the traces: offset is the
+// chunk's first.
+func (r *run) build(out []Interaction, offset int) []Interaction {
 	for i := range r.spans {
 		s := &r.spans[i]
 		if len(s.events) > 0 {
@@ -185,11 +274,13 @@ func (r *run) build() []Interaction {
 			s.conv |= convOpenLIT
 		}
 	}
-	var out []Interaction
 	used := make([]bool, len(r.spans))
 	for _, tid := range r.traces {
 		for _, t := range r.turns(r.byTrace[tid]) {
 			if ix, ok := r.interaction(&t, used); ok {
+				for k := range ix.Spans {
+					ix.Spans[k] += offset
+				}
 				out = append(out, ix)
 			}
 		}
