@@ -56,7 +56,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'MapAndEncode|OTLPJSON' -benchtime 2s -count 3 .
 	$(GO) test -run '^$$' -bench 'Redact' -benchtime 2s -count 3 ./internal/redact/
 	$(GO) test -run '^$$' -bench 'AssemblyRelease' -benchtime 2s -count 3 ./internal/assembly/
-	$(GO) test -run '^$$' -bench 'AwaitsLogContent' -benchtime 1s -count 3 ./internal/genai/
+	$(GO) test -run '^$$' -bench 'AwaitsLogContent|MapQueueBatch' -benchtime 1s -count 3 ./internal/genai/
 	$(GO) test -run '^$$' -bench 'Compression' -benchtime 1s -count 1 ./internal/precogxapi/
 	$(GO) test -run '^$$' -bench 'AppendJSONString' -benchtime 1s -count 3 ./internal/pdatautil/
 	$(GO) test -run '^$$' -bench 'AssemblyMemory' -benchtime 1x -count 2 ./internal/assembly/
