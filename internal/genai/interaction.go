@@ -111,7 +111,7 @@ func (r *run) interaction(t *turn, used []bool) (Interaction, bool) {
 	ix.ToolCalls = r.toolCalls(tools, calls)
 	md.Custom = r.customFields(members, res)
 	if r.m.redactor != nil {
-		r.m.redactor.redact(&ix.Interaction, &r.stats.Redacted)
+		r.m.redactor.redact(&ix.Interaction, &r.stats.Redacted, r.hashed)
 	}
 	r.limit(&ix.Interaction)
 	return ix, true

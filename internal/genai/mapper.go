@@ -65,7 +65,7 @@ func New(cfg Config) (*Mapper, error) {
 	}
 	m := &Mapper{cfg: cfg, redactor: rd}
 	m.runs.New = func() any {
-		return &run{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}, lastEntry: map[pcommon.TraceID]int{}}
+		return &run{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}, lastEntry: map[pcommon.TraceID]int{}, hashed: map[string]string{}}
 	}
 	return m, nil
 }
@@ -165,6 +165,7 @@ func (r *run) reset() {
 func (m *Mapper) release(r *run) {
 	r.reset()
 	clear(r.lastEntry)
+	clear(r.hashed)
 	r.stats = Stats{}
 	m.runs.Put(r)
 }
@@ -181,6 +182,7 @@ type run struct {
 	lastEntry map[pcommon.TraceID]int // chunks: each trace's last resource entry
 	entries   []entryReach
 	cuts      []int
+	hashed    map[string]string // redaction: hashed ids of this Map call
 }
 
 type spanKey struct {

@@ -63,7 +63,7 @@ func newRedactor(rd Redaction) (*redactor, error) {
 // (rule 12): masks are short ASCII, so a cut leaves at most part of a mask.
 // The interaction's JSON and custom values may be views of pdata: they are
 // replaced, never written to.
-func (rd *redactor) redact(ix *precogxapi.Interaction, c *redact.Counts) {
+func (rd *redactor) redact(ix *precogxapi.Interaction, c *redact.Counts, hashed map[string]string) {
 	if rd.text != nil {
 		ix.Prompt = rd.text.String(ix.Prompt, c)
 		ix.Response = rd.text.String(ix.Response, c)
@@ -86,21 +86,38 @@ func (rd *redactor) redact(ix *precogxapi.Interaction, c *redact.Counts) {
 	}
 	if rd.hmacs != nil {
 		conv := ix.ConversationID
-		ix.UserID = rd.hash(ix.UserID)
-		ix.ConversationID = rd.hash(conv)
+		ix.UserID = rd.hash(ix.UserID, hashed)
+		ix.ConversationID = rd.hash(conv, hashed)
 		if ix.SessionID == conv { // the conversation id is often the session id
 			ix.SessionID = ix.ConversationID
 		} else {
-			ix.SessionID = rd.hash(ix.SessionID)
+			ix.SessionID = rd.hash(ix.SessionID, hashed)
 		}
 	}
 }
 
+// maxHashed bounds the ids a Map call remembers the hashes of.
+const maxHashed = 1024
+
 // hash is the lowercase hex HMAC-SHA256 of id keyed with the hash key.
-func (rd *redactor) hash(id string) string {
+// hashed holds the hashes of the ids seen in this Map call (a batch holds
+// many turns of few users and sessions; an HMAC was a third of redaction's
+// cost); the caller clears it after the call.
+func (rd *redactor) hash(id string, hashed map[string]string) string {
 	if id == "" {
 		return ""
 	}
+	if h, ok := hashed[id]; ok {
+		return h
+	}
+	out := rd.hmac(id)
+	if len(hashed) < maxHashed {
+		hashed[id] = out
+	}
+	return out
+}
+
+func (rd *redactor) hmac(id string) string {
 	h := rd.hmacs.Get().(*hasher)
 	h.mac.Reset()
 	h.buf = append(h.buf[:0], id...)

@@ -2,11 +2,15 @@ package genai
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -201,4 +205,41 @@ func TestRule13RedactionSkipsDroppedToolCalls(t *testing.T) {
 	assert.Len(t, ixs[0].ToolCalls, maxToolCalls)
 	assert.Equal(t, int64(maxToolCalls), st.Redacted[redact.Email])
 	assert.NotContains(t, string(precogxapi.AppendInteraction(nil, &ixs[0].Interaction)), "a@b.io")
+}
+
+// TestRule13HashedIDsRemembered: within a Map call an id is hashed once
+// (a batch holds many turns of few users), the result equals the HMAC, at
+// most maxHashed ids are kept, and nothing is kept after the call.
+func TestRule13HashedIDsRemembered(t *testing.T) {
+	m := redactingMapper(t, testConfig, Redaction{HashKey: []byte("k")})
+	rd := m.redactor
+	mac := hmac.New(sha256.New, []byte("k"))
+	mac.Write([]byte("user-7"))
+	want := hex.EncodeToString(mac.Sum(nil))
+
+	hashed := map[string]string{}
+	assert.Equal(t, want, rd.hash("user-7", hashed))
+	assert.Equal(t, map[string]string{"user-7": want}, hashed)
+	hashed["user-7"] = "remembered"
+	assert.Equal(t, "remembered", rd.hash("user-7", hashed), "a second sighting is not hashed again")
+	for i := range 2 * maxHashed {
+		rd.hash(fmt.Sprint("u", i), hashed)
+	}
+	assert.Len(t, hashed, maxHashed)
+
+	td := ptrace.NewTraces()
+	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	for i := range 3 {
+		genaitest.AgentTurn(ss, genaitest.TraceID("hash", i), time.Unix(1_800_000_000, 0), "hi", "ok")
+	}
+	out, _ := m.Map(td)
+	require.Len(t, out, 3)
+	mac.Reset()
+	mac.Write([]byte("u-1"))
+	for _, ix := range out {
+		assert.Equal(t, hex.EncodeToString(mac.Sum(nil)), ix.UserID)
+	}
+	r := m.runs.Get().(*run)
+	assert.Empty(t, r.hashed, "a pooled run keeps no id")
+	m.runs.Put(r)
 }
