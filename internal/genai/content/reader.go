@@ -97,53 +97,13 @@ func (r *reader) enter() bool {
 
 // ReadArrayCB calls f for each element of an array (f reads or skips it).
 func (r *reader) ReadArrayCB(f func(*reader) bool) bool {
-	if r.next() != '[' {
-		r.fail(errSyntax)
-		return false
-	}
-	r.pos++
-	if !r.enter() {
-		return false
-	}
-	defer func() { r.depth-- }()
-	if r.next() == ']' {
-		r.pos++
-		return true
-	}
-	for {
-		if !f(r) || r.Error != nil {
-			return false
-		}
-		switch r.next() {
-		case ',':
-			r.pos++
-		case ']':
-			r.pos++
-			return true
-		default:
-			r.fail(errSyntax)
-			return false
-		}
-	}
+	return r.container('[', ']', func() bool { return f(r) })
 }
 
 // ReadObjectCB calls f for each field of an object with the field's name
 // (f reads or skips its value).
 func (r *reader) ReadObjectCB(f func(*reader, string) bool) bool {
-	if r.next() != '{' {
-		r.fail(errSyntax)
-		return false
-	}
-	r.pos++
-	if !r.enter() {
-		return false
-	}
-	defer func() { r.depth-- }()
-	if r.next() == '}' {
-		r.pos++
-		return true
-	}
-	for {
+	return r.container('{', '}', func() bool {
 		if r.next() != '"' {
 			r.fail(errSyntax)
 			return false
@@ -154,13 +114,34 @@ func (r *reader) ReadObjectCB(f func(*reader, string) bool) bool {
 			return false
 		}
 		r.pos++
-		if !f(r, key) || r.Error != nil {
+		return f(r, key)
+	})
+}
+
+// container reads an array or an object: open, then items separated by
+// commas, then end; item reads one.
+func (r *reader) container(open, end byte, item func() bool) bool {
+	if r.next() != open {
+		r.fail(errSyntax)
+		return false
+	}
+	r.pos++
+	if !r.enter() {
+		return false
+	}
+	defer func() { r.depth-- }()
+	if r.next() == end {
+		r.pos++
+		return true
+	}
+	for {
+		if !item() || r.Error != nil {
 			return false
 		}
 		switch r.next() {
 		case ',':
 			r.pos++
-		case '}':
+		case end:
 			r.pos++
 			return true
 		default:
