@@ -171,6 +171,12 @@ func (d *Devserver) Admin(method, path string, body []byte, out any) error {
 		return err
 	}
 	req.Header.Set("X-Api-Key", d.Key)
+	return doOK(req, method+" "+path, out)
+}
+
+// doOK sends req and decodes a 200 answer into out (when not nil); another
+// status is an error naming what, the status and the start of the body.
+func doOK(req *http.Request, what string, out any) error {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -178,7 +184,7 @@ func (d *Devserver) Admin(method, path string, body []byte, out any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, msg)
+		return fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, msg)
 	}
 	if out == nil {
 		return nil
@@ -350,14 +356,5 @@ func (c *Collector) PostOTLP(ctx context.Context, signal string, body []byte) er
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("OTLP %s: HTTP %d: %s", signal, resp.StatusCode, msg)
-	}
-	return nil
+	return doOK(req, "OTLP "+signal, nil)
 }
