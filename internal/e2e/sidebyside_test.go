@@ -404,9 +404,10 @@ func TestSideBySide(t *testing.T) {
 	rounds, seconds := envInt("SBS_ROUNDS", 3), envInt("SBS_SECONDS", 10)
 	only := os.Getenv("SBS_ONLY")
 	sink := newSbsSink(t)
-	// enough requests for the longest saturation run: turns are never reused
-	// within a run (assembly would take them for late pieces)
-	reqs := sbsRequests(t, envInt("SBS_REQUESTS", 1500))
+	// enough requests for otlp_http's saturation runs (about 160,000 spans/s
+	// for 10 s): turns are never reused within a run (assembly would take
+	// them for late pieces); SBS_REQUESTS sets another number
+	reqs := sbsRequests(t, envInt("SBS_REQUESTS", 4500))
 	var out strings.Builder
 	fmt.Fprintf(&out, "\nrounds %d, %d s each; collector on CPU 0 (GOMAXPROCS=1), loader and sink on CPU 1\n", rounds, seconds)
 
