@@ -102,14 +102,18 @@ var chunkSpans = 512
 func (r *run) chunks(rss ptrace.ResourceSpansSlice) []int {
 	r.cuts = r.cuts[:0]
 	if rss.Len() > 1 {
+		r.traceRuns = appendTraceRuns(r.traceRuns[:0], rss)
 		clear(r.lastEntry)
-		forEachTraceRun(rss, func(entry int, id pcommon.TraceID, _ int) { r.lastEntry[id] = entry })
-		r.entries = append(r.entries[:0], make([]entryReach, rss.Len())...)
-		forEachTraceRun(rss, func(entry int, id pcommon.TraceID, spans int) {
-			e := &r.entries[entry]
-			e.reach = max(e.reach, r.lastEntry[id])
-			e.spans += spans
-		})
+		for _, t := range r.traceRuns {
+			r.lastEntry[t.id] = t.entry
+		}
+		r.entries = slices.Grow(r.entries[:0], rss.Len())[:rss.Len()]
+		clear(r.entries)
+		for _, t := range r.traceRuns {
+			e := &r.entries[t.entry]
+			e.reach = max(e.reach, r.lastEntry[t.id])
+			e.spans += t.spans
+		}
 		reach, n := 0, 0
 		for i, e := range r.entries[:rss.Len()-1] {
 			reach, n = max(reach, e.reach), n+e.spans
@@ -126,29 +130,31 @@ func (r *run) chunks(rss ptrace.ResourceSpansSlice) []int {
 // of its traces reaches, and its span count.
 type entryReach struct{ reach, spans int }
 
-// forEachTraceRun calls f for each run of consecutive spans of one trace in
-// a resource entry (spans of one trace come together: the map in chunks is
-// written once per run, not per span).
-func forEachTraceRun(rss ptrace.ResourceSpansSlice, f func(entry int, id pcommon.TraceID, spans int)) {
+// traceRun is a run of consecutive spans of one trace in a resource entry.
+type traceRun struct {
+	entry, spans int
+	id           pcommon.TraceID
+}
+
+// appendTraceRuns appends the trace runs of rss to dst (spans of one trace
+// come together: the maps of chunks are then written once per run, not
+// per span).
+func appendTraceRuns(dst []traceRun, rss ptrace.ResourceSpansSlice) []traceRun {
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
-			start := 0
-			var prev pcommon.TraceID
-			for k := 0; k <= spans.Len(); k++ {
-				var id pcommon.TraceID
-				if k < spans.Len() {
-					id = spans.At(k).TraceID()
+			for k := 0; k < spans.Len(); k++ {
+				id := spans.At(k).TraceID()
+				if n := len(dst); k > 0 && dst[n-1].id == id {
+					dst[n-1].spans++
+				} else {
+					dst = append(dst, traceRun{entry: i, spans: 1, id: id})
 				}
-				if k > 0 && (k == spans.Len() || id != prev) {
-					f(i, prev, k-start)
-					start = k
-				}
-				prev = id
 			}
 		}
 	}
+	return dst
 }
 
 // reset clears a run's chunk (so it keeps no pdata alive, and its span
@@ -180,6 +186,7 @@ type run struct {
 	byTrace   map[pcommon.TraceID][]int
 	bySpan    map[spanKey]int
 	lastEntry map[pcommon.TraceID]int // chunks: each trace's last resource entry
+	traceRuns []traceRun
 	entries   []entryReach
 	cuts      []int
 	hashed    map[string]string // redaction: hashed ids of this Map call

@@ -134,16 +134,22 @@ const (
 )
 
 // plainASCII8 tells whether s[i:i+8] is printable ASCII without '"' and
-// '\\', which JSON takes as they are. Each test is exact for ASCII words:
-// a byte below n sets its high bit in w-n*ones; a byte equal to c is a zero
-// byte of w^c*ones.
+// '\\', which JSON takes as they are.
 func plainASCII8(s string, i int) bool {
 	w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	if w&highs != 0 {
-		return false
-	}
-	below := (w - 0x20*ones) &^ w
+	return w&highs == 0 && JSONPlainWord(w)
+}
+
+// JSONPlainWord tells whether none of the eight bytes of w (read little
+// endian) is '"', '\\' or a control character below 0x20: the bytes a JSON
+// string must escape. Bytes from 0x80 up (UTF-8) are plain here. Each test
+// is exact: a byte below n sets its high bit in low-n*ones, where low is w
+// without high bits (a byte that had one is then left out); a byte equal to
+// c is a zero byte of w^c*ones.
+func JSONPlainWord(w uint64) bool {
+	low := w &^ highs
+	below := (low - 0x20*ones) &^ low &^ w
 	q := w ^ '"'*ones
 	bs := w ^ '\\'*ones
 	return (below|(q-ones)&^q|(bs-ones)&^bs)&highs == 0

@@ -22,20 +22,13 @@ func ParseMessages(data []byte) (msgs []Message, ok bool) {
 	it := newReader(data)
 	switch it.WhatIsNext() {
 	case arrayValue:
-		it.ReadArrayCB(func(it *reader) bool {
-			if it.WhatIsNext() != objectValue {
-				it.Skip()
-				return it.Error == nil
-			}
-			msgs = append(msgs, readMessage(it, ""))
-			return it.Error == nil
-		})
+		it.eachObject(func(it *reader) { msgs = append(msgs, readMessage(it, "")) })
 	case objectValue:
 		msgs = []Message{readMessage(it, "")}
 	default:
 		return nil, false
 	}
-	return msgs, complete(it)
+	return msgs, it.complete()
 }
 
 // ParseMessage reads one message object (an event body, whose role comes
@@ -46,10 +39,8 @@ func ParseMessage(data []byte, role string) (Message, bool) {
 		return Message{}, false
 	}
 	m := readMessage(it, role)
-	return m, complete(it)
+	return m, it.complete()
 }
-
-func complete(it *reader) bool { return it.complete() }
 
 func readMessage(it *reader, role string) Message {
 	m := Message{Role: role}
@@ -59,9 +50,9 @@ func readMessage(it *reader, role string) Message {
 	it.ReadObjectCB(func(it *reader, field string) bool {
 		switch field {
 		case "role":
-			m.Role = readEnum(it)
+			m.Role = readString(it)
 		case "finish_reason":
-			m.Finish = readEnum(it)
+			m.Finish = readString(it)
 		case "tool_call_id":
 			toolCallID = readString(it)
 		case "id":
@@ -76,14 +67,7 @@ func readMessage(it *reader, role string) Message {
 				it.Skip()
 				break
 			}
-			it.ReadArrayCB(func(it *reader) bool {
-				if it.WhatIsNext() == objectValue {
-					m.calls = append(m.calls, readToolCall(it))
-				} else {
-					it.Skip()
-				}
-				return it.Error == nil
-			})
+			it.eachObject(func(it *reader) { m.calls = append(m.calls, readToolCall(it)) })
 		case "message": // gen_ai.choice: {"index","finish_reason","message":{...} or "text"}
 			if it.WhatIsNext() == stringValue {
 				m.Parts = appendTextOrBlocks(m.Parts, it.ReadString())
@@ -109,7 +93,9 @@ func readMessage(it *reader, role string) Message {
 		case contentKind == stringValue:
 			s := newReader(content).ReadString()
 			if !utf8.ValidString(s) {
-				_ = json.Unmarshal(content, &s) // as it always was: U+FFFD per invalid byte
+				var u string // as it always was: U+FFFD per invalid byte
+				_ = json.Unmarshal(content, &u)
+				s = u
 			}
 			if s != "" {
 				m.Parts = appendTextOrBlocks(m.Parts, s)
@@ -131,15 +117,10 @@ func readParts(it *reader, dst []Part) []Part {
 		it.Skip()
 		return dst
 	}
-	it.ReadArrayCB(func(it *reader) bool {
-		if it.WhatIsNext() != objectValue {
-			it.Skip()
-			return it.Error == nil
-		}
+	it.eachObject(func(it *reader) {
 		if p, ok := readPart(it); ok {
 			dst = appendPart(dst, p)
 		}
-		return it.Error == nil
 	})
 	return dst
 }
@@ -160,7 +141,7 @@ func (pf *partFields) read(it *reader) {
 	it.ReadObjectCB(func(it *reader, field string) bool {
 		switch field {
 		case "type":
-			pf.typ = readEnum(it)
+			pf.typ = readString(it)
 		case "text":
 			pf.text = readString(it)
 		case "content":
@@ -326,15 +307,8 @@ func ParseToolCalls(data []byte) ([]Part, bool) {
 		return nil, false
 	}
 	var out []Part
-	it.ReadArrayCB(func(it *reader) bool {
-		if it.WhatIsNext() == objectValue {
-			out = append(out, readToolCall(it))
-		} else {
-			it.Skip()
-		}
-		return it.Error == nil
-	})
-	return out, complete(it)
+	it.eachObject(func(it *reader) { out = append(out, readToolCall(it)) })
+	return out, it.complete()
 }
 
 // readString reads a string value, or skips a value of another type.
@@ -345,7 +319,3 @@ func readString(it *reader) string {
 	}
 	return it.ReadString()
 }
-
-// readEnum reads a role, part type or finish reason (a view of the input,
-// like every string without escapes).
-func readEnum(it *reader) string { return readString(it) }

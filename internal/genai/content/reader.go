@@ -1,11 +1,14 @@
 package content // import "github.com/precogx/precogxexporter/internal/genai/content"
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // reader reads one JSON text in a single pass, the way json-iterator's
@@ -98,6 +101,20 @@ func (r *reader) enter() bool {
 // ReadArrayCB calls f for each element of an array (f reads or skips it).
 func (r *reader) ReadArrayCB(f func(*reader) bool) bool {
 	return r.container('[', ']', func() bool { return f(r) })
+}
+
+// eachObject calls f for each element of an array that is an object (f
+// reads it); other elements are skipped, so one odd element never loses
+// the rest.
+func (r *reader) eachObject(f func(*reader)) {
+	r.container('[', ']', func() bool {
+		if r.WhatIsNext() == objectValue {
+			f(r)
+		} else {
+			r.Skip()
+		}
+		return r.Error == nil
+	})
 }
 
 // ReadObjectCB calls f for each field of an object with the field's name
@@ -281,22 +298,10 @@ func (r *reader) stringEnd(start int) (int, bool) {
 	}
 }
 
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
 // plainWord tells whether d[i:i+8] holds no '"', '\\' or byte below 0x20
 // (bytes from 0x80 up, UTF-8, are plain here).
 func plainWord(d []byte, i int) bool {
-	w := uint64(d[i]) | uint64(d[i+1])<<8 | uint64(d[i+2])<<16 | uint64(d[i+3])<<24 |
-		uint64(d[i+4])<<32 | uint64(d[i+5])<<40 | uint64(d[i+6])<<48 | uint64(d[i+7])<<56
-	// a byte below 0x20 is a byte of w&^highs below 0x20 whose own high bit is clear
-	low := w &^ highs
-	below := (low - 0x20*ones) &^ low &^ w
-	q := w ^ '"'*ones
-	bs := w ^ '\\'*ones
-	return (below|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+	return pdatautil.JSONPlainWord(binary.LittleEndian.Uint64(d[i:]))
 }
 
 // Skip reads past the next value, checking that it is well-formed.
