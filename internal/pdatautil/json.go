@@ -1,9 +1,11 @@
 package pdatautil // import "github.com/precogx/precogxexporter/internal/pdatautil"
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -136,8 +138,8 @@ const (
 // plainASCII8 tells whether s[i:i+8] is printable ASCII without '"' and
 // '\\', which JSON takes as they are.
 func plainASCII8(s string, i int) bool {
-	w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	// a read-only view of the eight bytes, read as one word
+	w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
 	return w&highs == 0 && JSONPlainWord(w)
 }
 
