@@ -60,6 +60,7 @@ type Assembler struct {
 
 type heldTrace struct {
 	id       pcommon.TraceID
+	ids      []pcommon.TraceID // the traces of an entry of whole traces (whole.go); nil: id alone
 	td       ptrace.Traces
 	ld       plog.Logs
 	bytes    int64
@@ -152,7 +153,7 @@ func (a *Assembler) Shutdown(ctx context.Context) {
 	var out []*heldTrace
 	for _, id := range a.fifo {
 		if h, ok := a.held[id]; ok {
-			out = append(out, a.take(id, h, causeShutdown))
+			out = append(out, a.take(h, causeShutdown))
 		}
 	}
 	a.fifo = a.fifo[:0]
@@ -173,6 +174,11 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	}
 	now := a.now()
 	a.mu.Lock()
+	if ids, ok := a.wholeTraces(td); ok {
+		a.holdWhole(td, ids, now)
+		a.mu.Unlock()
+		return nil
+	}
 	a.call++
 	var late int64
 	var touched []*heldTrace
@@ -378,11 +384,14 @@ func (a *Assembler) grow(h *heldTrace, n int64) {
 }
 
 // take removes a held trace released for cause; the caller holds the lock.
-func (a *Assembler) take(id pcommon.TraceID, h *heldTrace, cause string) *heldTrace {
+func (a *Assembler) take(h *heldTrace, cause string) *heldTrace {
 	h.cause = cause
-	delete(a.held, id)
-	a.released.add(id)
-	a.tel.PrecogxTracesHeld.Add(context.Background(), -1)
+	members := h.members()
+	for _, id := range members {
+		delete(a.held, id)
+		a.released.add(id)
+	}
+	a.tel.PrecogxTracesHeld.Add(context.Background(), -int64(len(members)))
 	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), -h.bytes)
 	return h
 }
@@ -394,7 +403,7 @@ func (a *Assembler) relieve() []*heldTrace {
 		id := a.fifo[0]
 		a.fifo = a.fifo[1:]
 		if h, ok := a.held[id]; ok {
-			out = append(out, a.take(id, h, causePressure))
+			out = append(out, a.take(h, causePressure))
 		}
 	}
 	if len(out) > 0 {
@@ -417,7 +426,7 @@ func (a *Assembler) releaseDue() {
 		if h.rootSeen {
 			cause = causeRoot
 		}
-		due = append(due, a.take(d.id, h, cause))
+		due = append(due, a.take(h, cause))
 	}
 	a.compactFIFO()
 	a.mu.Unlock()

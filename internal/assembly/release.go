@@ -3,6 +3,7 @@ package assembly // import "github.com/precogx/precogxexporter/internal/assembly
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -77,7 +78,9 @@ func (a *Assembler) send(ctx context.Context, g *group) {
 	back := map[pcommon.TraceID]*heldTrace{}
 	if err != nil {
 		for _, h := range g.members {
-			back[h.id] = h
+			for _, id := range h.members() {
+				back[id] = h
+			}
 		}
 		rss := rest.ResourceSpans()
 		for i := 0; i < rss.Len(); i++ {
@@ -89,7 +92,7 @@ func (a *Assembler) send(ctx context.Context, g *group) {
 	queued := map[string]int64{}
 	for _, h := range g.members {
 		if err == nil || h.td.SpanCount() == 0 {
-			queued[h.cause]++
+			queued[h.cause] += int64(len(h.members()))
 			continue
 		}
 		if h.cause == causeShutdown || h.id.IsEmpty() || errors.Is(err, errSpanTooLarge) {
@@ -151,18 +154,33 @@ func (a *Assembler) rehold(h *heldTrace, err error) {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if other, ok := a.held[h.id]; ok {
-		// pieces came in meanwhile: they go with the refused ones
-		other.td.ResourceSpans().MoveAndAppendTo(h.td.ResourceSpans())
-		other.ld.ResourceLogs().MoveAndAppendTo(h.ld.ResourceLogs())
-		h.bytes += other.bytes
-		a.tel.PrecogxTracesHeld.Add(context.Background(), -1)
-		a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), -other.bytes)
-	} else {
+	if _, ok := a.held[h.id]; !ok {
 		a.fifo = append(a.fifo, h.id)
 	}
-	a.held[h.id] = h
-	a.tel.PrecogxTracesHeld.Add(context.Background(), 1)
+	members := h.members()
+	for i := 0; i < len(members); i++ {
+		id := members[i]
+		if other, ok := a.held[id]; ok && other != h {
+			// pieces came in meanwhile: they go with the refused ones, and
+			// so do the traces that share their entry
+			other.td.ResourceSpans().MoveAndAppendTo(h.td.ResourceSpans())
+			other.ld.ResourceLogs().MoveAndAppendTo(h.ld.ResourceLogs())
+			h.bytes += other.bytes
+			for _, o := range other.members() {
+				if o != id && !slices.Contains(members, o) {
+					members = append(members, o)
+				}
+				a.held[o] = h
+			}
+			a.tel.PrecogxTracesHeld.Add(context.Background(), -int64(len(other.members())))
+			a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), -other.bytes)
+		}
+		a.held[id] = h
+	}
+	if len(members) > 1 {
+		h.ids = members
+	}
+	a.tel.PrecogxTracesHeld.Add(context.Background(), int64(len(members)))
 	a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), h.bytes)
 	a.schedule(h.id, h, now.Add(retryRelease))
 	if now.Sub(a.refusedLogged) >= time.Minute {

@@ -1,7 +1,11 @@
 // Package pdatautil holds pdata helpers shared by the exporter and its tests.
 package pdatautil // import "github.com/precogx/precogxexporter/internal/pdatautil"
 
-import "go.opentelemetry.io/collector/pdata/ptrace"
+import (
+	"iter"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
 
 // SpansWhere returns a copy of td with only the spans keep accepts, and
 // without the resources and scopes left empty.
@@ -58,6 +62,24 @@ func ForEachSpanIn(td ptrace.Traces, f func(i int, rs ptrace.ResourceSpans, j in
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				f(i, rs, j, ss, spans.At(k))
+			}
+		}
+	}
+}
+
+// Spans yields every span of td, for a range loop that may stop early.
+func Spans(td ptrace.Traces) iter.Seq[ptrace.Span] {
+	return func(yield func(ptrace.Span) bool) {
+		rss := td.ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			sss := rss.At(i).ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				spans := sss.At(j).Spans()
+				for k := 0; k < spans.Len(); k++ {
+					if !yield(spans.At(k)) {
+						return
+					}
+				}
 			}
 		}
 	}

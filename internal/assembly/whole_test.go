@@ -1,0 +1,181 @@
+package assembly
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+
+	"github.com/precogx/precogxexporter/internal/metadata"
+	"github.com/precogx/precogxexporter/internal/metadatatest"
+	"github.com/precogx/precogxexporter/internal/pdatautil"
+)
+
+// A call of whole traces is held as it came: one entry, one deadline; the
+// counters still count traces.
+func TestWholeTracesShareOneEntry(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	tb, err := metadata.NewTelemetryBuilder(tt.NewTelemetrySettings())
+	require.NoError(t, err)
+	s := &sink{}
+	a := New(Config{Wait: 2 * time.Second, MaxTraces: 100, Hints: testHints}, s.consume, tb, zap.NewNop())
+	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
+	a.now = clock.now
+	ctx := context.Background()
+
+	td := turns(0, 50, 16)
+	want := spanIDs(td)
+	require.NoError(t, a.ConsumeTraces(ctx, td))
+	require.Len(t, a.held, 50)
+	var entry *heldTrace
+	for _, h := range a.held {
+		if entry == nil {
+			entry = h
+		}
+		assert.Same(t, entry, h, "one entry for the call's traces")
+	}
+	assert.Len(t, a.fifo, 1)
+	assert.Len(t, a.deadlines, 1)
+	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
+	metadatatest.AssertEqualPrecogxTracesHeld(t, tt, []metricdata.DataPoint[int64]{{Value: 50}}, ignore...)
+
+	clock.add(a.grace - time.Millisecond)
+	a.releaseDue()
+	assert.Equal(t, 0, s.requests(), "the roots wait their grace")
+	clock.add(time.Millisecond)
+	a.releaseDue()
+	require.Equal(t, 1, s.requests())
+	assert.ElementsMatch(t, want, spanIDs(s.traces[0]))
+	assert.Empty(t, a.held)
+	metadatatest.AssertEqualPrecogxTracesHeld(t, tt, []metricdata.DataPoint[int64]{{Value: 0}}, ignore...)
+	metadatatest.AssertEqualPrecogxTracesReleased(t, tt, []metricdata.DataPoint[int64]{
+		{Value: 50, Attributes: attribute.NewSet(attribute.String("cause", "root"))}}, ignore...)
+
+	// every trace of the entry is known as sent: a late piece is partial
+	late := turns(0, 1, 16)
+	require.NoError(t, a.ConsumeTraces(ctx, pdatautil.SpansWhere(late, func(s ptrace.Span) bool { return !isRoot(s) })))
+	clock.add(2 * time.Second)
+	a.releaseDue()
+	require.Equal(t, 2, s.requests())
+	pdatautil.ForEachSpan(s.traces[1], func(sp ptrace.Span) { assert.True(t, hasAttr(sp, AttrPartial)) })
+}
+
+// Pieces that come during the grace for a trace of a whole entry go with it:
+// spans and log events, nothing marked partial, the grace starts again.
+func TestLatePiecesJoinTheWholeEntry(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	ctx := context.Background()
+	td := turns(0, 3, 16)
+	all := spanIDs(td)
+	var missing pcommon.SpanID
+	var missingTrace pcommon.TraceID
+	first := pdatautil.SpansWhere(td, func(sp ptrace.Span) bool {
+		if missing.IsEmpty() && !isRoot(sp) {
+			missing, missingTrace = sp.SpanID(), sp.TraceID()
+			return false
+		}
+		return true
+	})
+	rest := pdatautil.SpansWhere(td, func(sp ptrace.Span) bool { return sp.SpanID() == missing })
+	require.NoError(t, a.ConsumeTraces(ctx, first))
+	require.Len(t, a.deadlines, 1, "whole: each trace has its root")
+
+	clock.add(a.grace - time.Millisecond)
+	require.NoError(t, a.ConsumeTraces(ctx, rest))
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName("gen_ai.choice")
+	lr.SetTraceID(missingTrace)
+	lr.SetSpanID(missing)
+	lr.Body().SetEmptyMap().PutStr("content", "late event")
+	require.NoError(t, a.ConsumeLogs(ctx, ld))
+	clock.add(a.grace - time.Millisecond)
+	a.releaseDue()
+	assert.Equal(t, 0, s.requests(), "each late piece starts the grace again")
+	clock.add(time.Millisecond)
+	a.releaseDue()
+	require.Equal(t, 1, s.requests())
+	assert.ElementsMatch(t, all, spanIDs(s.traces[0]))
+	got := s.all()
+	assert.Equal(t, []string{"gen_ai.choice"}, eventNames(got[missing]), "the event joined its span")
+	for _, sp := range got {
+		assert.False(t, hasAttr(sp, AttrPartial))
+	}
+}
+
+// A call that is not all whole traces is taken apart as before: each trace
+// keeps its own deadline.
+func TestCallWithAPartTraceIsHeldByTrace(t *testing.T) {
+	a, s, clock := testAssembler(t, 2*time.Second, 100)
+	ctx := context.Background()
+	whole := turns(0, 1, 16)
+	part := pdatautil.SpansWhere(turns(1, 1, 16), func(sp ptrace.Span) bool { return !isRoot(sp) })
+	td := ptrace.NewTraces()
+	whole.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	part.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	require.NoError(t, a.ConsumeTraces(ctx, td))
+	require.Len(t, a.held, 2)
+	for _, h := range a.held {
+		assert.Nil(t, h.ids, "an entry per trace")
+	}
+	clock.add(a.grace)
+	a.releaseDue()
+	require.Equal(t, 1, s.count(), "the whole trace after its grace")
+	clock.add(2 * time.Second)
+	a.releaseDue()
+	assert.Equal(t, 2, s.count(), "the other after the wait")
+}
+
+// An entry of whole traces that the queue refuses is held again whole, with
+// what came for its traces meanwhile, and none is lost or counted twice.
+func TestRefusedWholeEntryIsHeldAgain(t *testing.T) {
+	a, s, clock := testAssembler(t, time.Second, 100)
+	ctx := context.Background()
+	late := pdatautil.SpansWhere(turns(0, 1, 16), func(sp ptrace.Span) bool { return !isRoot(sp) })
+	lateIDs := spanIDs(late)
+	refuse := true
+	a.next = func(ctx context.Context, td ptrace.Traces) error {
+		if refuse {
+			if late.SpanCount() > 0 {
+				// a piece of one of its traces comes between take and refusal
+				require.NoError(t, a.ConsumeTraces(ctx, late))
+			}
+			return errors.New("sending queue is full")
+		}
+		return s.consume(ctx, td)
+	}
+	td := turns(0, 10, 16)
+	want := spanIDs(td)
+	require.NoError(t, a.ConsumeTraces(ctx, td))
+	clock.add(a.grace)
+	a.releaseDue()
+	require.Len(t, a.held, 10, "refused: held again, the late piece with it")
+	var entry *heldTrace
+	for _, h := range a.held {
+		if entry == nil {
+			entry = h
+		}
+		require.Same(t, entry, h)
+	}
+
+	refuse = false
+	clock.add(retryRelease)
+	a.releaseDue()
+	assert.Empty(t, a.held)
+	require.Equal(t, 1, s.requests())
+	assert.Equal(t, 10, s.count())
+	assert.ElementsMatch(t, append(want, lateIDs...), spanIDs(s.traces[0]))
+	pdatautil.ForEachSpan(s.traces[0], func(sp ptrace.Span) { assert.False(t, hasAttr(sp, AttrPartial)) })
+}
