@@ -1,9 +1,15 @@
 package genai
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/precogx/precogxexporter/internal/pdatautil"
 )
 
 // A model-call span waits for its log events only when the mapping itself
@@ -48,4 +54,58 @@ func TestAwaitsLogContentFollowsTheMapping(t *testing.T) {
 			assert.Equal(t, tt.want, NewHints().AwaitsLogContent(span))
 		})
 	}
+}
+
+// The shortcuts of AwaitsLogContent answer as the full reading does: every
+// span of testdata, and variants of each that touch what the shortcuts read.
+func TestAwaitsLogContentShortcuts(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*.traces.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	variants := []func(ptrace.Span){
+		func(ptrace.Span) {},
+		func(s ptrace.Span) { s.Attributes().PutStr("ai.operationId", "ai.generateText.doGenerate") },
+		func(s ptrace.Span) { s.Attributes().PutStr("llm.request.type", "chat") },
+		func(s ptrace.Span) { s.SetName("ai.streamText.doStream") },
+		func(s ptrace.Span) {
+			s.Attributes().Remove("gen_ai.input.messages")
+			s.Attributes().Remove("gen_ai.output.messages")
+		},
+		func(s ptrace.Span) { s.Attributes().PutInt("gen_ai.input.messages", 1) },
+		func(s ptrace.Span) { s.Attributes().PutEmptySlice("gen_ai.output.messages") },
+		func(s ptrace.Span) { s.Events().RemoveIf(func(ptrace.SpanEvent) bool { return true }) },
+	}
+	ops := []any{nil, "chat", "text_completion", "execute_tool", "invoke_agent", "invoke_workflow", "embeddings", 7}
+	h := NewHints()
+	checked, awaiting := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(data)
+		require.NoError(t, err)
+		pdatautil.ForEachSpan(td, func(orig ptrace.Span) {
+			for _, op := range ops {
+				for v, vary := range variants {
+					s := ptrace.NewSpan()
+					orig.CopyTo(s)
+					switch op := op.(type) {
+					case string:
+						s.Attributes().PutStr("gen_ai.operation.name", op)
+					case int:
+						s.Attributes().PutInt("gen_ai.operation.name", int64(op))
+					}
+					vary(s)
+					_, named := s.Attributes().Get("gen_ai.operation.name")
+					want := named && h.readsAsAwaiting(s)
+					require.Equal(t, want, h.AwaitsLogContent(s), "%s span %s op %v variant %d", filepath.Base(f), orig.Name(), op, v)
+					checked++
+					if want {
+						awaiting++
+					}
+				}
+			}
+		})
+	}
+	assert.Positive(t, awaiting, "some variants await their log events")
+	t.Logf("%d spans checked, %d awaiting", checked, awaiting)
 }
