@@ -176,7 +176,9 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	a.mu.Lock()
 	if ids, ok := a.wholeTraces(td); ok {
 		a.holdWhole(td, ids, now)
+		out := a.relieve()
 		a.mu.Unlock()
+		a.releaseAll(ctx, out)
 		return nil
 	}
 	a.call++

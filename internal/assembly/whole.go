@@ -50,8 +50,8 @@ func (a *Assembler) wholeTraces(td ptrace.Traces) ([]pcommon.TraceID, bool) {
 			return nil, false
 		}
 	}
-	if len(ids) == 0 || len(a.held)+len(ids) > a.maxTraces {
-		return nil, false // under pressure traces go one by one, the oldest first
+	if len(ids) == 0 || len(ids) > a.maxTraces {
+		return nil, false // more than max_traces: held one by one, the oldest released first
 	}
 	for _, root := range roots {
 		if !root {

@@ -179,3 +179,31 @@ func TestRefusedWholeEntryIsHeldAgain(t *testing.T) {
 	assert.ElementsMatch(t, append(want, lateIDs...), spanIDs(s.traces[0]))
 	pdatautil.ForEachSpan(s.traces[0], func(sp ptrace.Span) { assert.False(t, hasAttr(sp, AttrPartial)) })
 }
+
+// At max_traces the oldest entry goes early, whole; a call of more traces
+// than max_traces is held trace by trace (TestBookkeepingStaysBounded).
+func TestPressureReleasesTheOldestWholeEntry(t *testing.T) {
+	a, s, _ := testAssembler(t, time.Hour, 100)
+	ctx := context.Background()
+	first := turns(0, 50, 16)
+	firstIDs := traceIDs(first)
+	for chunk := range 3 {
+		td := first
+		if chunk > 0 {
+			td = turns(chunk, 50, 16)
+		}
+		require.NoError(t, a.ConsumeTraces(ctx, td))
+	}
+	require.Equal(t, 1, s.requests(), "the third call pushes the first out")
+	assert.Equal(t, firstIDs, traceIDs(s.traces[0]))
+	assert.Len(t, a.held, 100)
+	entries := map[*heldTrace]bool{}
+	for _, h := range a.held {
+		entries[h] = true
+	}
+	assert.Len(t, entries, 2, "the call that met the bound is held whole too")
+
+	a.Shutdown(ctx)
+	assert.Equal(t, 150, s.count(), "shutdown releases everything held")
+	assert.Empty(t, a.held)
+}
