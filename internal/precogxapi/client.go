@@ -5,7 +5,6 @@
 package precogxapi // import "github.com/precogx/precogxexporter/internal/precogxapi"
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -119,17 +118,18 @@ func (c *Client) Close() {
 
 // send posts one request and maps the answer: nil, a retryable error
 // (throttled when Retry-After says so) or a permanent one.
-func (c *Client) send(ctx context.Context, path string, body []byte) error {
+func (c *Client) send(ctx context.Context, path string, body *requestBody) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(c.life, cancel)()
 	if err := c.waitRateLimit(ctx); err != nil {
 		return fmt.Errorf("precogx: POST %s: waiting for the rate limit: %w", path, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, nil)
 	if err != nil {
 		return consumererror.NewPermanent(fmt.Errorf("precogx: building request for %s: %w", path, err))
 	}
+	body.attach(req)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "otelcol-precogx")
 	if key := c.set.APIKey; key != "" {

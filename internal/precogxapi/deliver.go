@@ -63,6 +63,7 @@ func (c *Client) Deliver(ctx context.Context, encoded [][]byte) ([]Outcome, erro
 func (c *Client) sendItems(ctx context.Context, d *delivery, items []int) error {
 	path, body := c.body(d.encoded, items)
 	err := c.send(ctx, path, body)
+	body.release()
 	if err == nil {
 		d.set(items, Delivered)
 		c.tel.PrecogxInteractionsSent.Add(ctx, int64(len(items)))
@@ -123,25 +124,34 @@ func (c *Client) plan(encoded [][]byte) [][]int {
 
 const batchOverhead = len(`{"interactions":[]}`)
 
-// body returns the path and body of a request for items.
-func (c *Client) body(encoded [][]byte, items []int) (string, []byte) {
-	if c.set.Integration != "" {
-		return "/integrations/" + c.set.Integration + "/telemetry", encoded[items[0]]
+// body returns the path and body of a request for items; the caller
+// releases the body.
+func (c *Client) body(encoded [][]byte, items []int) (string, *requestBody) {
+	path := "/telemetry/batch"
+	switch {
+	case c.set.Integration != "":
+		path = "/integrations/" + c.set.Integration + "/telemetry"
+	case len(items) == 1:
+		path = "/telemetry/ingest"
 	}
-	if len(items) == 1 {
-		return "/telemetry/ingest", encoded[items[0]]
+	if path != "/telemetry/batch" {
+		// a copy too: the encoded bytes go back to their pool when Deliver returns
+		b := newRequestBody(len(encoded[items[0]]))
+		*b.buf = append(*b.buf, encoded[items[0]]...)
+		return path, b
 	}
 	size := batchOverhead
 	for _, i := range items {
 		size += len(encoded[i]) + 1
 	}
-	body := make([]byte, 0, size)
-	body = append(body, `{"interactions":[`...)
+	b := newRequestBody(size)
+	body := append(*b.buf, `{"interactions":[`...)
 	for n, i := range items {
 		if n > 0 {
 			body = append(body, ',')
 		}
 		body = append(body, encoded[i]...)
 	}
-	return "/telemetry/batch", append(body, ']', '}')
+	*b.buf = append(body, ']', '}')
+	return path, b
 }

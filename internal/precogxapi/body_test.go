@@ -1,0 +1,81 @@
+package precogxapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.uber.org/zap"
+
+	"github.com/precogx/precogxexporter/internal/metadata"
+)
+
+func TestRequestBodyGoesBackWhenEveryReaderIsClosed(t *testing.T) {
+	b := newRequestBody(16)
+	*b.buf = append(*b.buf, `{"a":1}`...)
+	puts := 0
+	b.put = func(*[]byte) { puts++ }
+	first := b.reader()
+	retry := b.reader() // GetBody, for a retry on a fresh connection
+	b.release()         // the sender is done
+	assert.Zero(t, puts)
+	require.NoError(t, first.Close())
+	require.NoError(t, first.Close(), "closing twice releases once")
+	assert.Zero(t, puts, "a reader is still open")
+	data, err := io.ReadAll(retry)
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":1}`, string(data))
+	require.NoError(t, retry.Close())
+	assert.Equal(t, 1, puts)
+}
+
+// lateReader answers at once and reads each body later, as a transport may
+// (http.RoundTripper: the body may be read after RoundTrip returns).
+type lateReader struct {
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	bodies []string
+}
+
+func (l *lateReader) RoundTrip(req *http.Request) (*http.Response, error) {
+	l.wg.Go(func() {
+		time.Sleep(20 * time.Millisecond)
+		data, _ := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		l.mu.Lock()
+		l.bodies = append(l.bodies, string(data))
+		l.mu.Unlock()
+	})
+	return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader("{}")), Request: req}, nil
+}
+
+// A body read after the request returned is still the request's own, while
+// later requests reuse pooled buffers.
+func TestBodyReadAfterRoundTripIsIntact(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	c := New(Settings{Endpoint: "http://127.0.0.1:1/api/v1", APIKey: testKey, MaxBatch: 2, MaxRequestBytes: 4 << 20}, tb, zap.NewNop())
+	lr := &lateReader{}
+	c.Start(&http.Client{Transport: lr}, componenttest.NewNopHost())
+	var want []string
+	for n := range 20 {
+		encoded := [][]byte{
+			[]byte(fmt.Sprintf(`{"n":%d,"part":"%s"}`, n, strings.Repeat("a", n))),
+			[]byte(fmt.Sprintf(`{"n":%d,"part":"%s"}`, n, strings.Repeat("b", 20-n))),
+			[]byte(fmt.Sprintf(`{"n":%d,"alone":true}`, n)),
+		}
+		want = append(want, `{"interactions":[`+string(encoded[0])+","+string(encoded[1])+`]}`, string(encoded[2]))
+		_, err := c.Deliver(context.Background(), encoded)
+		require.NoError(t, err)
+	}
+	lr.wg.Wait()
+	assert.ElementsMatch(t, want, lr.bodies)
+}
