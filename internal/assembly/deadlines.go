@@ -25,34 +25,33 @@ func (h *deadlineHeap) Pop() any {
 	return x
 }
 
-// recentSet remembers the last n trace ids added.
+// recentSet remembers at least the last n trace ids added, at most 2n: two
+// generations, the older forgotten whole when the newer holds n. A ring
+// with a map delete per add cost more: a map that churns probes past its
+// deleted slots (BenchmarkAssemblyRelease, BENCHMARKS.md).
 type recentSet struct {
-	ring []pcommon.TraceID
-	next int
-	set  map[pcommon.TraceID]struct{}
+	n        int
+	cur, old map[pcommon.TraceID]struct{}
 }
 
 func newRecentSet(n int) recentSet {
-	return recentSet{ring: make([]pcommon.TraceID, 0, n), set: make(map[pcommon.TraceID]struct{}, n)}
+	return recentSet{n: n, cur: make(map[pcommon.TraceID]struct{}, n), old: map[pcommon.TraceID]struct{}{}}
 }
 
 func (r *recentSet) has(id pcommon.TraceID) bool {
-	_, ok := r.set[id]
+	if _, ok := r.cur[id]; ok {
+		return true
+	}
+	_, ok := r.old[id]
 	return ok
 }
 
 func (r *recentSet) add(id pcommon.TraceID) {
-	if r.has(id) {
-		return
+	if len(r.cur) >= r.n {
+		clear(r.old)
+		r.old, r.cur = r.cur, r.old
 	}
-	if len(r.ring) < cap(r.ring) {
-		r.ring = append(r.ring, id)
-	} else {
-		delete(r.set, r.ring[r.next])
-		r.ring[r.next] = id
-		r.next = (r.next + 1) % cap(r.ring)
-	}
-	r.set[id] = struct{}{}
+	r.cur[id] = struct{}{}
 }
 
 func earlier(a, b time.Time) time.Time {

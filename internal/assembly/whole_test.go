@@ -207,3 +207,17 @@ func TestPressureReleasesTheOldestWholeEntry(t *testing.T) {
 	assert.Equal(t, 150, s.count(), "shutdown releases everything held")
 	assert.Empty(t, a.held)
 }
+
+func TestRecentSetRemembersTheLastN(t *testing.T) {
+	id := func(i int) pcommon.TraceID { return pcommon.TraceID{byte(i >> 16), byte(i >> 8), byte(i), 1} }
+	r := newRecentSet(100)
+	for i := range 1000 {
+		r.add(id(i))
+		for back := 0; back < 100 && back <= i; back++ {
+			require.True(t, r.has(id(i-back)), "added %d, forgot %d", i, i-back)
+		}
+		require.LessOrEqual(t, len(r.cur)+len(r.old), 200, "bounded")
+	}
+	assert.False(t, r.has(id(0)), "long forgotten")
+	assert.False(t, r.has(id(799)), "more than 2n ago")
+}
