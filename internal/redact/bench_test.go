@@ -19,6 +19,10 @@ var proseKiB = func() string {
 	return p[:1024]
 }()
 
+// plainKiB is SPEC section 9's load message (the side-by-side harness's):
+// prose without digits, '@' or ':'.
+var plainKiB = strings.Repeat("How do I reset the password of my account on the billing portal? ", 16)[:1024]
+
 // valuesKiB is the same prose with seven values to mask.
 var valuesKiB = func() string {
 	p := proseKiB[:600] + " Write to jane.doe@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111, " +
@@ -40,6 +44,7 @@ func benchKiB(b *testing.B, r *Redactor, text string) {
 func BenchmarkRedact(b *testing.B) {
 	all := mustNew(b, allKinds())
 	b.Run("prose", func(b *testing.B) { benchKiB(b, all, proseKiB) })
+	b.Run("plain", func(b *testing.B) { benchKiB(b, all, plainKiB) })
 	b.Run("values", func(b *testing.B) { benchKiB(b, all, valuesKiB) })
 	withRule := mustNew(b, allKinds(), Rule{Regex: `EMP-\d{6}`, Replacement: "[EMPLOYEE]"})
 	b.Run("prose+pattern", func(b *testing.B) { benchKiB(b, withRule, proseKiB) })

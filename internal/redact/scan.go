@@ -84,6 +84,9 @@ type scan struct {
 	// a PEM label or the gap after "Bearer" was read in vain: a failed
 	// candidate may have read across spaces (see mayCross)
 	wide bool
+
+	// the text has no ':', so no IPv6 address starts at a letter
+	noColon bool
 }
 
 type tokenRun struct {
@@ -123,13 +126,23 @@ func (t *tokenRun) random(p int) bool {
 func (r *Redactor) pass(s string, c *Counts) (string, bool, bool) {
 	var out []byte
 	again := false
-	sc := scan{s: s, at: -1, atEnd: -2}
+	sc := scan{s: s, at: -1, atEnd: -2, noColon: strings.IndexByte(s, ':') < 0}
+	active := r.kinds
+	if active.Has(Email) && strings.IndexByte(s, '@') < 0 {
+		active &^= 1 << Email // no address without an '@': most words start nothing
+	}
 	n := len(s)
 	for i := 0; i < n; {
 		ch := s[i]
-		kinds := starts[ch] & r.kinds
+		kinds := starts[ch] & active
 		if kinds == 0 {
 			i++
+			if isAlnum(ch) {
+				// nothing starts at a word's first byte, nor inside it
+				for i < n && isAlnum(s[i]) {
+					i++
+				}
+			}
 			continue
 		}
 		if i > sc.lo && isAlnum(s[i-1]) {
@@ -208,6 +221,9 @@ func (sc *scan) wordKinds(i int, kinds Kinds) Kinds {
 	if kinds.Has(Email) && sc.at >= i && (sc.at >= len(s) || i < sc.atFrom) {
 		kinds &^= 1 << Email // the run from i cannot reach the next '@'
 	}
+	if kinds.Has(IP) && sc.noColon {
+		kinds &^= 1 << IP
+	}
 	if kinds.Has(IP) {
 		j := i
 		for j < len(s) && j-i < 5 && class[s[j]]&cHex != 0 {
@@ -229,7 +245,13 @@ func secretPrefix(s string, i int) bool {
 	case s[i] == 'B' || s[i] == 'b':
 		return len(s)-i >= 8 && strings.EqualFold(s[i:i+6], "bearer")
 	}
-	return strings.IndexByte(secondBytes[s[i]], s[i+1]) >= 0
+	second := secondBytes[s[i]]
+	for j := 0; j < len(second); j++ {
+		if second[j] == s[i+1] {
+			return true
+		}
+	}
+	return false
 }
 
 // secondBytes[c] lists the second bytes of the key prefixes starting with c.
