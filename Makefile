@@ -64,7 +64,8 @@ bench:
 # The collector side by side (method in BENCHMARKS.md): the built collector on CPU 0 with precogx,
 # otlp_http (json) and debug, identical written-out delivery settings,
 # compression none and gzip, fixed rates and saturation, alternating rounds
-# (about 25 minutes; SBS_ROUNDS, SBS_SECONDS, SBS_ONLY, SBS_PROFILE tune it).
+# (about 10 minutes; SBS_ROUNDS, SBS_SECONDS, SBS_ONLY, SBS_PROFILE tune it;
+# SBS_BASELINE_BIN=path adds a row for another collector binary, a change's baseline).
 bench-collector: build
 	$(GO) test -tags loadbench -count=1 -timeout 60m -run '^TestSideBySide$$' -v ./internal/e2e/
 

@@ -32,7 +32,7 @@ var supportProse = func() string {
 
 // redactionExporters: the same precogx exporter with redaction off
 // (sbs-precogx.yaml) and with every kind on, a pattern and id hashing.
-var redactionExporters = []sbsExporter{{"off", "sbs-precogx.yaml"}, {"on", "sbs-precogx-redacted.yaml"}}
+var redactionExporters = []sbsExporter{{name: "off", config: "sbs-precogx.yaml"}, {name: "on", config: "sbs-precogx-redacted.yaml"}}
 
 // TestRedactionSideBySide (make bench-redaction) runs the harness of make
 // bench-collector (sidebyside_test.go: collector on CPU 0 with one core,

@@ -46,18 +46,41 @@ import (
 // SBS_ROUNDS (default 3) and SBS_SECONDS (default 10) set the rounds and the
 // length of each run; SBS_ONLY=fixed|saturation runs one part; SBS_RATES
 // (default 5000,10000) the fixed rates; SBS_PROFILE=dir writes a CPU profile
-// of every run there (pprof extension).
+// of every run there (pprof extension). SBS_BASELINE_BIN=path adds a
+// precogx_baseline row: that collector binary (for example a copy of
+// bin/otelcol-precogx built before a change) with precogx's configurations,
+// in the same rounds, so that a change is measured against its baseline.
 
 const sbsTurnsPerRequest = 50
 
 type sbsExporter struct {
 	name, config string
+	bin          string // "": bin/otelcol-precogx
+}
+
+// isPrecogx tells the precogx rows (the exporter and its baseline).
+func isPrecogx(name string) bool { return strings.HasPrefix(name, "precogx") }
+
+// withBaseline adds the SBS_BASELINE_BIN row after precogx's, if set.
+func withBaseline(exps []sbsExporter) []sbsExporter {
+	bin := os.Getenv("SBS_BASELINE_BIN")
+	if bin == "" {
+		return exps
+	}
+	var out []sbsExporter
+	for _, e := range exps {
+		out = append(out, e)
+		if e.name == "precogx" {
+			out = append(out, sbsExporter{name: "precogx_baseline", config: e.config, bin: bin})
+		}
+	}
+	return out
 }
 
 var sbsExporters = []sbsExporter{
-	{"precogx", "sbs-precogx.yaml"},
-	{"otlp_http", "sbs-otlphttp.yaml"},
-	{"debug", "sbs-debug.yaml"},
+	{name: "precogx", config: "sbs-precogx.yaml"},
+	{name: "otlp_http", config: "sbs-otlphttp.yaml"},
+	{name: "debug", config: "sbs-debug.yaml"},
 }
 
 // sbsSink is PrecogX and the OTLP backend at once: it answers 200 to every
@@ -172,12 +195,15 @@ func (r sbsRun) cpuPer10k() float64 { return float64(r.cpu.Milliseconds()) * 10_
 func (r sbsRun) perSecond() float64 { return float64(r.spans) / r.seconds }
 
 // sbsCollector starts the built collector on CPU 0 with one core.
-func sbsCollector(t *testing.T, config string, env ...string) *Collector {
+func sbsCollector(t *testing.T, config, bin string, env ...string) *Collector {
 	root, err := RepoRoot()
 	require.NoError(t, err)
+	if bin == "" {
+		bin = filepath.Join(root, "bin", "otelcol-precogx")
+	}
 	taskset, err := exec.LookPath("taskset")
 	require.NoError(t, err, "taskset (util-linux) pins the collector to CPU 0")
-	col, err := StartCollectorArgs(taskset, []string{"-c", "0", filepath.Join(root, "bin", "otelcol-precogx"),
+	col, err := StartCollectorArgs(taskset, []string{"-c", "0", bin,
 		"--config=" + filepath.Join(root, "testdata", "collector", config)},
 		filepath.Join(t.TempDir(), "collector.log"), append(env, "GOMAXPROCS=1")...)
 	require.NoError(t, err)
@@ -198,9 +224,9 @@ func sbsPost(client *http.Client, url string, body []byte) bool {
 // runOne drives one collector: at rate spans/s for the run's length, or as
 // fast as the receiver answers (rate 0, 8 requests in flight).
 func runOne(t *testing.T, sink *sbsSink, reqs [][]byte, exp sbsExporter, compression string, rate int, seconds int, env ...string) sbsRun {
-	sink.reset(rate > 0 && exp.name == "precogx")
+	sink.reset(rate > 0 && isPrecogx(exp.name))
 	pprofPort := FreePort()
-	col := sbsCollector(t, exp.config, append(env, "SINK_URL="+sink.url, "COMPRESSION="+compression, "PRECOGX_API_KEY=bench",
+	col := sbsCollector(t, exp.config, exp.bin, append(env, "SINK_URL="+sink.url, "COMPRESSION="+compression, "PRECOGX_API_KEY=bench",
 		"PPROF_PORT="+strconv.Itoa(pprofPort))...)
 	defer func() { _ = col.Stop(30 * time.Second) }()
 	pid := col.cmd.Process.Pid // taskset execs the collector: same pid
@@ -419,7 +445,7 @@ func TestSideBySide(t *testing.T) {
 				rss := map[string][]float64{}
 				p99 := map[string][]float64{}
 				for range rounds {
-					for _, exp := range sbsExporters {
+					for _, exp := range withBaseline(sbsExporters) {
 						r := runOne(t, sink, reqs, exp, compression, rate, seconds)
 						require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", exp.name)
 						cpu[exp.name] = append(cpu[exp.name], r.cpuPer10k())
@@ -430,7 +456,7 @@ func TestSideBySide(t *testing.T) {
 					}
 				}
 				base := median(cpu["debug"])
-				for _, exp := range sbsExporters {
+				for _, exp := range withBaseline(sbsExporters) {
 					ratio := "-"
 					share := "-"
 					if exp.name != "debug" {
@@ -440,11 +466,11 @@ func TestSideBySide(t *testing.T) {
 						}
 						share = spread(shares, "%.0f ms")
 					}
-					if exp.name == "precogx" {
+					if isPrecogx(exp.name) {
 						var tot, sh []float64
-						for i := range cpu["precogx"] {
-							tot = append(tot, cpu["precogx"][i]/cpu["otlp_http"][i])
-							sh = append(sh, (cpu["precogx"][i]-cpu["debug"][i])/math.Max(cpu["otlp_http"][i]-cpu["debug"][i], 1))
+						for i, c := range cpu[exp.name] {
+							tot = append(tot, c/cpu["otlp_http"][i])
+							sh = append(sh, (c-cpu["debug"][i])/math.Max(cpu["otlp_http"][i]-cpu["debug"][i], 1))
 						}
 						ratio = spread(tot, "%.2f") + " / " + spread(sh, "%.2f")
 					}
@@ -461,8 +487,9 @@ func TestSideBySide(t *testing.T) {
 			for _, queue := range []string{"written out", "each exporter's default"} {
 				exps := sbsExporters[:2]
 				if queue != "written out" {
-					exps = []sbsExporter{{"precogx", "sbs-precogx-defaults.yaml"}, {"otlp_http", "sbs-otlphttp-defaults.yaml"}}
+					exps = []sbsExporter{{name: "precogx", config: "sbs-precogx-defaults.yaml"}, {name: "otlp_http", config: "sbs-otlphttp-defaults.yaml"}}
 				}
+				exps = withBaseline(exps)
 				rate := map[string][]float64{}
 				refused := map[string][]float64{}
 				withRoom := map[string][]float64{}
@@ -476,10 +503,10 @@ func TestSideBySide(t *testing.T) {
 				}
 				for _, exp := range exps {
 					ratio := "-"
-					if exp.name == "precogx" {
+					if isPrecogx(exp.name) {
 						var rs []float64
-						for i := range rate["precogx"] {
-							rs = append(rs, rate["precogx"][i]/rate["otlp_http"][i])
+						for i, r := range rate[exp.name] {
+							rs = append(rs, r/rate["otlp_http"][i])
 						}
 						ratio = spread(rs, "%.2f")
 					}
