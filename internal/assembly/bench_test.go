@@ -59,12 +59,8 @@ func BenchmarkAssemblyMemory(b *testing.B) {
 				runtime.ReadMemStats(&after)
 				heapAfter = after.HeapAlloc - min(before.HeapAlloc, after.HeapAlloc)
 				heldBytes = 0
-				counted := map[*heldTrace]bool{} // an entry of whole traces is held under each of its ids
-				for _, h := range a.held {
-					if !counted[h] {
-						counted[h] = true
-						heldBytes += h.bytes
-					}
+				for h := range entries(a) {
+					heldBytes += h.bytes
 				}
 				if len(a.held) > maxTraces {
 					b.Fatalf("%d traces held, bound is %d", len(a.held), maxTraces)

@@ -166,13 +166,14 @@ func (a *Assembler) rehold(h *heldTrace, err error) {
 			other.td.ResourceSpans().MoveAndAppendTo(h.td.ResourceSpans())
 			other.ld.ResourceLogs().MoveAndAppendTo(h.ld.ResourceLogs())
 			h.bytes += other.bytes
-			for _, o := range other.members() {
-				if o != id && !slices.Contains(members, o) {
+			theirs := other.members()
+			for _, o := range theirs {
+				if !slices.Contains(members, o) {
 					members = append(members, o)
 				}
 				a.held[o] = h
 			}
-			a.tel.PrecogxTracesHeld.Add(context.Background(), -int64(len(other.members())))
+			a.tel.PrecogxTracesHeld.Add(context.Background(), -int64(len(theirs)))
 			a.tel.PrecogxAssemblyHeldBytes.Add(context.Background(), -other.bytes)
 		}
 		a.held[id] = h

@@ -39,13 +39,7 @@ func TestWholeTracesShareOneEntry(t *testing.T) {
 	want := spanIDs(td)
 	require.NoError(t, a.ConsumeTraces(ctx, td))
 	require.Len(t, a.held, 50)
-	var entry *heldTrace
-	for _, h := range a.held {
-		if entry == nil {
-			entry = h
-		}
-		assert.Same(t, entry, h, "one entry for the call's traces")
-	}
+	assert.Len(t, entries(a), 1, "one entry for the call's traces")
 	assert.Len(t, a.fifo, 1)
 	assert.Len(t, a.deadlines, 1)
 	ignore := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars()}
@@ -162,13 +156,7 @@ func TestRefusedWholeEntryIsHeldAgain(t *testing.T) {
 	clock.add(a.grace)
 	a.releaseDue()
 	require.Len(t, a.held, 10, "refused: held again, the late piece with it")
-	var entry *heldTrace
-	for _, h := range a.held {
-		if entry == nil {
-			entry = h
-		}
-		require.Same(t, entry, h)
-	}
+	require.Len(t, entries(a), 1, "held again as one entry")
 
 	refuse = false
 	clock.add(retryRelease)
@@ -197,11 +185,7 @@ func TestPressureReleasesTheOldestWholeEntry(t *testing.T) {
 	require.Equal(t, 1, s.requests(), "the third call pushes the first out")
 	assert.Equal(t, firstIDs, traceIDs(s.traces[0]))
 	assert.Len(t, a.held, 100)
-	entries := map[*heldTrace]bool{}
-	for _, h := range a.held {
-		entries[h] = true
-	}
-	assert.Len(t, entries, 2, "the call that met the bound is held whole too")
+	assert.Len(t, entries(a), 2, "the call that met the bound is held whole too")
 
 	a.Shutdown(ctx)
 	assert.Equal(t, 150, s.count(), "shutdown releases everything held")
@@ -220,4 +204,14 @@ func TestRecentSetRemembersTheLastN(t *testing.T) {
 	}
 	assert.False(t, r.has(id(0)), "long forgotten")
 	assert.False(t, r.has(id(799)), "more than 2n ago")
+}
+
+// entries is the distinct held entries: an entry of whole traces is held
+// under each of its trace ids.
+func entries(a *Assembler) map[*heldTrace]bool {
+	out := map[*heldTrace]bool{}
+	for _, h := range a.held {
+		out[h] = true
+	}
+	return out
 }

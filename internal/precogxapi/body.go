@@ -43,7 +43,13 @@ func newRequestBody(size int) *requestBody {
 	return b
 }
 
-func (b *requestBody) bytes() []byte { return *b.buf }
+// copyBody is a body holding a copy of data: encoded interactions go back
+// to their pool when Deliver returns, a transport may read later.
+func copyBody(data []byte) *requestBody {
+	b := newRequestBody(len(data))
+	*b.buf = append(*b.buf, data...)
+	return b
+}
 
 func (b *requestBody) release() {
 	if b.refs.Add(-1) == 0 {

@@ -127,18 +127,11 @@ const batchOverhead = len(`{"interactions":[]}`)
 // body returns the path and body of a request for items; the caller
 // releases the body.
 func (c *Client) body(encoded [][]byte, items []int) (string, *requestBody) {
-	path := "/telemetry/batch"
-	switch {
-	case c.set.Integration != "":
-		path = "/integrations/" + c.set.Integration + "/telemetry"
-	case len(items) == 1:
-		path = "/telemetry/ingest"
+	if c.set.Integration != "" {
+		return "/integrations/" + c.set.Integration + "/telemetry", copyBody(encoded[items[0]])
 	}
-	if path != "/telemetry/batch" {
-		// a copy too: the encoded bytes go back to their pool when Deliver returns
-		b := newRequestBody(len(encoded[items[0]]))
-		*b.buf = append(*b.buf, encoded[items[0]]...)
-		return path, b
+	if len(items) == 1 {
+		return "/telemetry/ingest", copyBody(encoded[items[0]])
 	}
 	size := batchOverhead
 	for _, i := range items {
@@ -153,5 +146,5 @@ func (c *Client) body(encoded [][]byte, items []int) (string, *requestBody) {
 		body = append(body, encoded[i]...)
 	}
 	*b.buf = append(body, ']', '}')
-	return path, b
+	return "/telemetry/batch", b
 }
