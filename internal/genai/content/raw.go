@@ -26,7 +26,7 @@ func FromRaw(raw json.RawMessage) precogxapi.RawJSON {
 		}
 		return FromText(s)
 	}
-	if !json.Valid(raw) {
+	if !valid(raw) {
 		return pdatautil.AppendJSONString(nil, string(raw))
 	}
 	return precogxapi.RawJSON(raw)
@@ -37,7 +37,7 @@ func FromRaw(raw json.RawMessage) precogxapi.RawJSON {
 func FromText(s string) precogxapi.RawJSON {
 	t := strings.TrimSpace(s)
 	// read-only views: RawJSON is never written to
-	if tb := unsafe.Slice(unsafe.StringData(t), len(t)); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(tb) {
+	if tb := unsafe.Slice(unsafe.StringData(t), len(t)); len(t) > 0 && (t[0] == '{' || t[0] == '[') && valid(tb) {
 		return precogxapi.RawJSON(tb)
 	}
 	if s == "" {

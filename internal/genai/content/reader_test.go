@@ -10,14 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// skipAll reads data as one value and reports whether it was one
-// well-formed JSON text.
-func skipAll(data []byte) bool {
-	r := newReader(data)
-	r.Skip()
-	return r.complete()
-}
-
 func TestReaderAgreesWithEncodingJSON(t *testing.T) {
 	for _, s := range []string{
 		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `1E700`, `true`, `false`, `null`, ` [1, "a", {"b": [null]}] `,
@@ -25,7 +17,7 @@ func TestReaderAgreesWithEncodingJSON(t *testing.T) {
 		`{`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `01`, `1.`, `.5`, `-`, `1e`, `tru`, `nul`, `"abc`, `"a\"`, `"\x`,
 		`"\q"`, `"\u12"`, `"\u12g4"`, "\"a\nb\"", "\"a\x00\"", `[1 2]`, `{"a":1}{}`, `"a" "b"`, ``, ` `,
 	} {
-		assert.Equal(t, json.Valid([]byte(s)), skipAll([]byte(s)), "%q", s)
+		assert.Equal(t, json.Valid([]byte(s)), valid([]byte(s)), "%q", s)
 	}
 }
 
@@ -33,7 +25,7 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte(`[{"role":"user","parts":[{"type":"text","content":"Hi \"there\"\n"}]}]`))
 	f.Add([]byte(`{"a":[1,-2.5e3,true,false,null,"\u00e9\ud83d\ude80"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if got, want := skipAll(data), json.Valid(data); got != want {
+		if got, want := valid(data), json.Valid(data); got != want {
 			t.Fatalf("%q: reader %v, encoding/json %v", data, got, want)
 		}
 		var want string
@@ -55,7 +47,7 @@ func TestReaderDepth(t *testing.T) {
 	r := newReader([]byte(strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1)))
 	r.Skip()
 	assert.ErrorIs(t, r.Error, errDepth)
-	assert.True(t, skipAll([]byte(strings.Repeat("[", maxDepth)+strings.Repeat("]", maxDepth))))
+	assert.True(t, valid([]byte(strings.Repeat("[", maxDepth)+strings.Repeat("]", maxDepth))))
 }
 
 func TestReaderEscapedEnum(t *testing.T) {
@@ -78,4 +70,27 @@ func TestParseMessagesAllocations(t *testing.T) {
 	})
 	// the message slice and each message's parts; no field name, no text
 	assert.LessOrEqual(t, allocs, 5.0)
+}
+
+// BenchmarkValid compares the reader's validity check with encoding/json's
+// on a tool's arguments and on a 1 KiB message list.
+func BenchmarkValid(b *testing.B) {
+	msg := `[{"role":"user","parts":[{"type":"text","content":"` + strings.Repeat("How do I reset my password? ", 37)[:1024] + `"}]}]`
+	for _, in := range []struct{ name, data string }{{"args", `{"location":"Paris"}`}, {"messages", msg}} {
+		data := []byte(in.data)
+		b.Run(in.name+"/reader", func(b *testing.B) {
+			for b.Loop() {
+				if !valid(data) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+		b.Run(in.name+"/encoding_json", func(b *testing.B) {
+			for b.Loop() {
+				if !json.Valid(data) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
 }
