@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/precogx/precogxexporter/internal/genaitest"
@@ -25,18 +26,39 @@ func BenchmarkAwaitsLogContent(b *testing.B) {
 	}
 }
 
-// BenchmarkMapQueueBatch maps a batch as the sending queue hands it over:
-// 2,048 agent turns (8,192 spans, 1 KiB user message), each trace in
-// resource entries of its own as the assembly stage releases them; read a
-// chunk at a time (the mapper's way) and as one table.
-func BenchmarkMapQueueBatch(b *testing.B) {
+// queueBatch is a batch as the sending queue hands it over: agent turns
+// (4 spans, 1 KiB user message), each trace in resource entries of its own
+// as the assembly stage releases them.
+func queueBatch(turns int) ptrace.Traces {
 	td := ptrace.NewTraces()
 	msg := strings.Repeat("What will the weather be like in Paris tomorrow? ", 21)[:1024]
-	for i := range 2048 {
+	for i := range turns {
 		rs := td.ResourceSpans().AppendEmpty()
 		rs.Resource().Attributes().PutStr("service.name", "weather-agent")
 		genaitest.AgentTurn(rs.ScopeSpans().AppendEmpty().Spans(), genaitest.TraceID("batch", i), time.Unix(1_800_000_000, 0), msg, "ok")
 	}
+	return td
+}
+
+// TestMapAllocationsPerTurn bounds what mapping allocates per agent turn:
+// 28 before the run kept its per-trace tables and the turn's scratch
+// (BenchmarkMapQueueBatch); the interaction's own strings and lists remain.
+func TestMapAllocationsPerTurn(t *testing.T) {
+	td := queueBatch(512)
+	m := defaultMapper()
+	allocs := testing.AllocsPerRun(5, func() {
+		if out, _ := m.Map(td); len(out) != 512 {
+			t.Fatal(len(out))
+		}
+	})
+	assert.LessOrEqual(t, allocs/512, 12.0)
+}
+
+// BenchmarkMapQueueBatch maps a batch of 2,048 agent turns (8,192 spans)
+// as the sending queue hands it over; read a chunk at a time (the mapper's
+// way) and as one table.
+func BenchmarkMapQueueBatch(b *testing.B) {
+	td := queueBatch(2048)
 	m := defaultMapper()
 	defer func(n int) { chunkSpans = n }(chunkSpans)
 	for _, tc := range []struct {

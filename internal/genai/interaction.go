@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 )
 
@@ -51,7 +53,9 @@ func (r *run) interaction(t *turn, used []bool) (Interaction, bool) {
 	res := &r.resources[rs.res]
 	md := &ix.Meta
 
-	calls := make([]call, len(llms))
+	// the calls are read within this turn only: the run's scratch
+	r.calls = slices.Grow(r.calls[:0], len(llms))[:len(llms)]
+	calls := r.calls
 	for k, i := range llms {
 		calls[k] = r.call(&r.spans[i], k == 0)
 	}
@@ -83,20 +87,14 @@ func (r *run) interaction(t *turn, used []bool) (Interaction, bool) {
 	md.IPAddress = lookup(idClientAddress)
 
 	ix.AgentID = r.agentID(members, agents, res)
-	for _, i := range append(slices.Clone(agents), members...) {
-		if v := r.spans[i].agentID.text(); v != "" {
-			md.AgentInternalID = v
-			break
-		}
-	}
+	md.AgentInternalID = r.firstOf(agents, members, func(s *span) string { return s.agentID.text() })
 
 	// timing
 	md.Timestamp = t.start
 	if t.end != 0 && t.end >= t.start && t.start != 0 {
 		md.ResponseTimeMS = precogxapi.SomeInt(int64((t.end - t.start) / 1e6))
 	}
-	md.TraceID = hex.EncodeToString(rs.traceID[:])
-	md.RootSpanID = hex.EncodeToString(rs.spanID[:])
+	md.TraceID, md.RootSpanID = hexIDs(rs.traceID, rs.spanID)
 	md.ServiceName = res.serviceName
 	md.Platform = cmp.Or(r.m.cfg.Platform, encodingLabel(conv))
 
@@ -267,19 +265,29 @@ func (r *run) agentID(members, agents []int, res *resource) string {
 			return v.AsString()
 		}
 	}
-	ordered := append(slices.Clone(agents), members...)
 	for _, name := range []func(*span) string{
 		func(s *span) string { return cmp.Or(s.agentName.str(), s.openinference.agentName.str()) },
 		func(s *span) string { return s.vercel.functionID.str() },
 		traceloopAgent,
 	} {
-		for _, i := range ordered {
+		if v := r.firstOf(agents, members, name); v != "" {
+			return v
+		}
+	}
+	return cmp.Or(res.serviceName, "unknown_service")
+}
+
+// firstOf is the first non-empty name of the agent spans, then of the
+// members (in which the agents come again).
+func (r *run) firstOf(agents, members []int, name func(*span) string) string {
+	for _, list := range [2][]int{agents, members} {
+		for _, i := range list {
 			if v := name(&r.spans[i]); v != "" {
 				return v
 			}
 		}
 	}
-	return cmp.Or(res.serviceName, "unknown_service")
+	return ""
 }
 
 // customFields copies mapping.metadata_attributes (spans first, then resource).
@@ -301,4 +309,13 @@ func (r *run) customFields(members []int, res *resource) []precogxapi.CustomFiel
 		}
 	}
 	return out
+}
+
+// hexIDs writes a trace and a span id in hex, in one string.
+func hexIDs(trace pcommon.TraceID, span pcommon.SpanID) (string, string) {
+	var b [2 * (len(trace) + len(span))]byte
+	hex.Encode(b[:], trace[:])
+	hex.Encode(b[2*len(trace):], span[:])
+	s := string(b[:])
+	return s[:2*len(trace)], s[2*len(trace):]
 }

@@ -65,7 +65,7 @@ func New(cfg Config) (*Mapper, error) {
 	}
 	m := &Mapper{cfg: cfg, redactor: rd}
 	m.runs.New = func() any {
-		return &run{m: m, byTrace: map[pcommon.TraceID][]int{}, bySpan: map[spanKey]int{}, lastEntry: map[pcommon.TraceID]int{}, hashed: map[string]string{}}
+		return &run{m: m, traceOf: map[pcommon.TraceID]int{}, groupOf: map[turnKey]int{}, bySpan: map[spanKey]int{}, lastEntry: map[pcommon.TraceID]int{}, hashed: map[string]string{}}
 	}
 	return m, nil
 }
@@ -165,9 +165,14 @@ func appendTraceRuns(dst []traceRun, rss ptrace.ResourceSpansSlice) []traceRun {
 func (r *run) reset() {
 	clear(r.spans)
 	clear(r.resources)
-	clear(r.byTrace)
+	clear(r.traceOf)
 	clear(r.bySpan)
 	r.spans, r.resources, r.traces = r.spans[:0], r.resources[:0], r.traces[:0]
+	r.spanTrace, r.traceStart = r.spanTrace[:0], r.traceStart[:0]
+	r.arena = nil // the interactions keep their members
+	clear(r.calls[:cap(r.calls)])
+	clear(r.turnBuf[:cap(r.turnBuf)])
+	r.calls, r.turnBuf = r.calls[:0], r.turnBuf[:0]
 }
 
 // release clears a run and pools it.
@@ -186,8 +191,20 @@ type run struct {
 	resources []resource
 	spans     []span
 	traces    []pcommon.TraceID
-	byTrace   map[pcommon.TraceID][]int
+	traceOf   map[pcommon.TraceID]int // trace -> its position in traces
 	bySpan    map[spanKey]int
+	// each trace's spans, in chunk order: byTrace[traceStart[t]:traceStart[t+1]]
+	spanTrace  []int // per span: its trace's position
+	traceStart []int
+	byTrace    []int
+	// turns' scratch
+	top       []int // per span: the top of its parent chain, -1 unknown
+	groupOf   map[turnKey]int
+	turnBuf   []turn
+	keyBuf    []turnKey
+	groupAt   []int
+	arena     []int                   // the members of this chunk's turns
+	calls     []call                  // interaction's scratch
 	lastEntry map[pcommon.TraceID]int // chunks: each trace's last resource entry
 	traceRuns []traceRun
 	entries   []entryReach
@@ -262,10 +279,15 @@ func (r *run) addTraces(rss ptrace.ResourceSpansSlice, from, to int) int {
 
 func (r *run) index(i int) {
 	s := &r.spans[i]
-	if _, ok := r.byTrace[s.traceID]; !ok {
+	t, ok := r.traceOf[s.traceID]
+	if !ok {
+		t = len(r.traces)
+		r.traceOf[s.traceID] = t
 		r.traces = append(r.traces, s.traceID)
+		r.traceStart = append(r.traceStart, 0)
 	}
-	r.byTrace[s.traceID] = append(r.byTrace[s.traceID], i)
+	r.traceStart[t]++ // a count until build groups the spans
+	r.spanTrace = append(r.spanTrace, t)
 	r.bySpan[spanKey{s.traceID, s.spanID}] = i
 }
 
@@ -286,9 +308,14 @@ func (r *run) build(out []Interaction, offset int) []Interaction {
 			s.conv |= convOpenLIT
 		}
 	}
+	r.groupByTrace()
+	r.top = slices.Grow(r.top[:0], len(r.spans))[:len(r.spans)]
+	for i := range r.top {
+		r.top[i] = -1
+	}
 	used := make([]bool, len(r.spans))
-	for _, tid := range r.traces {
-		for _, t := range r.turns(r.byTrace[tid]) {
+	for t := range r.traces {
+		for _, t := range r.turns(r.byTrace[r.traceStart[t]:r.traceStart[t+1]]) {
 			if ix, ok := r.interaction(&t, used); ok {
 				for k := range ix.Spans {
 					ix.Spans[k] += offset
@@ -303,6 +330,25 @@ func (r *run) build(out []Interaction, offset int) []Interaction {
 		}
 	}
 	return out
+}
+
+// groupByTrace lists each trace's spans in chunk order (a counting sort:
+// one table for the chunk instead of a growing slice per trace).
+func (r *run) groupByTrace() {
+	n := 0
+	for t, c := range r.traceStart {
+		r.traceStart[t] = n
+		n += c
+	}
+	r.traceStart = append(r.traceStart, n)
+	r.byTrace = slices.Grow(r.byTrace[:0], n)[:n]
+	next := r.groupAt[:0] // scratch: where each trace's next span goes
+	next = append(next, r.traceStart...)
+	for i, t := range r.spanTrace {
+		r.byTrace[next[t]] = i
+		next[t]++
+	}
+	r.groupAt = next[:0]
 }
 
 // classify gives the span the role of the first classifier that knows it.

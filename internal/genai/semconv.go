@@ -192,10 +192,10 @@ func (d *jsonToolDef) def() toolDef {
 // stringList reads a list of strings given as a list, a JSON list in a
 // string, or one string.
 func stringList(a attr) ([]string, bool) {
-	var out []string
 	switch a.typ() {
 	case pcommon.ValueTypeSlice:
 		sl := a.v.Slice()
+		var out []string
 		for i := 0; i < sl.Len(); i++ {
 			out = append(out, sl.At(i).AsString())
 		}
@@ -205,6 +205,8 @@ func stringList(a attr) ([]string, bool) {
 		if s == "" {
 			return nil, false
 		}
+		// out is declared here: json.Unmarshal moves it to the heap
+		var out []string
 		if s[0] == '[' && json.Unmarshal([]byte(s), &out) == nil {
 			return out, true
 		}

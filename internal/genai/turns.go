@@ -12,6 +12,7 @@ type turn struct {
 	root       int   // the span whose ids and resource describe the turn
 	members    []int // every span of the turn, root first, then by start time
 	start, end uint64
+	key        turnKey
 }
 
 // turnKey identifies a turn: a trace root or a top-level agent span stands
@@ -28,95 +29,127 @@ type turnKey struct {
 const maxDepth = 512
 
 // turns finds the turns of one trace: every group of spans that has at
-// least one llm span.
+// least one llm span. The result is the run's scratch, valid until the next
+// call; each turn's members are carved from the chunk's member arena (the
+// interactions keep them as their spans), so a trace costs no allocation.
 func (r *run) turns(idx []int) []turn {
-	parentOf := func(i int) int {
-		s := &r.spans[i]
-		if s.parentID.IsEmpty() {
-			return -1
-		}
-		if p, ok := r.bySpan[spanKey{s.traceID, s.parentID}]; ok && p != i {
-			return p
-		}
-		return -1
-	}
-	top := make(map[int]int, len(idx))
-	var topOf func(i, depth int) int
-	topOf = func(i, depth int) int {
-		if t, ok := top[i]; ok {
-			return t
-		}
-		p := parentOf(i)
-		t := i
-		if p >= 0 && depth < maxDepth {
-			t = topOf(p, depth+1)
-		}
-		top[i] = t
-		return t
-	}
-	keyOf := func(i int) turnKey {
-		t := topOf(i, 0)
-		s := &r.spans[t]
-		switch {
-		case s.synthetic:
-			return turnKey{virtual: true}
-		case s.parentID.IsEmpty() || s.role == roleAgent:
-			return turnKey{span: t}
-		}
-		return turnKey{virtual: true, parent: s.parentID}
-	}
-	groups := map[turnKey]*turn{}
-	var order []turnKey
-	for _, i := range idx {
+	clear(r.groupOf)
+	r.turnBuf = r.turnBuf[:0]
+	r.keyBuf = slices.Grow(r.keyBuf[:0], len(idx))[:len(idx)]
+	for p, i := range idx {
+		r.keyBuf[p] = r.keyOf(i)
 		if r.spans[i].role != roleLLM {
 			continue
 		}
-		k := keyOf(i)
-		if _, ok := groups[k]; !ok {
-			groups[k] = &turn{root: -1}
-			order = append(order, k)
+		if _, ok := r.groupOf[r.keyBuf[p]]; !ok {
+			r.groupOf[r.keyBuf[p]] = len(r.turnBuf)
+			r.turnBuf = append(r.turnBuf, turn{root: -1, key: r.keyBuf[p]})
 		}
 	}
-	for _, i := range idx {
-		if g, ok := groups[keyOf(i)]; ok {
-			g.members = append(g.members, i)
+	if len(r.turnBuf) == 0 {
+		return nil
+	}
+	// every span belongs to one turn at most: each turn's members get room
+	// of their own in the arena, then are appended in trace order
+	r.groupAt = slices.Grow(r.groupAt[:0], len(idx))[:len(idx)]
+	for p := range idx {
+		g, ok := r.groupOf[r.keyBuf[p]]
+		if !ok {
+			g = -1
+		} else {
+			r.turnBuf[g].end++ // a count until the members are carved
+		}
+		r.groupAt[p] = g
+	}
+	if cap(r.arena)-len(r.arena) < len(idx) {
+		r.arena = make([]int, 0, max(len(r.spans), len(idx)))
+	}
+	for g := range r.turnBuf {
+		t := &r.turnBuf[g]
+		n := len(r.arena)
+		r.arena = r.arena[:n+int(t.end)]
+		t.members, t.end = r.arena[n:n:n+int(t.end)], 0
+	}
+	for p, i := range idx {
+		if g := r.groupAt[p]; g >= 0 {
+			r.turnBuf[g].members = append(r.turnBuf[g].members, i)
 		}
 	}
-	out := make([]turn, 0, len(order))
-	for _, k := range order {
-		g := groups[k]
-		slices.SortStableFunc(g.members, func(x, y int) int {
+	for g := range r.turnBuf {
+		t := &r.turnBuf[g]
+		k := t.key
+		slices.SortStableFunc(t.members, func(x, y int) int {
 			return cmp.Compare(r.spans[x].start, r.spans[y].start)
 		})
 		if !k.virtual {
-			g.root = k.span
-			g.start, g.end = r.spans[k.span].start, r.spans[k.span].end
+			t.root = k.span
+			t.start, t.end = r.spans[k.span].start, r.spans[k.span].end
 		} else {
 			// the earliest top-level span stands for the missing root; the
 			// turn lasts from the first start to the last end among them
-			for _, i := range g.members {
+			for _, i := range t.members {
 				s := &r.spans[i]
-				if topOf(i, 0) != i {
+				if r.topOf(i, 0) != i {
 					continue
 				}
-				if g.root < 0 {
-					g.root = i
-					g.start = s.start
+				if t.root < 0 {
+					t.root = i
+					t.start = s.start
 				}
-				if s.start != 0 && s.start < g.start {
-					g.start = s.start
+				if s.start != 0 && s.start < t.start {
+					t.start = s.start
 				}
-				if s.end > g.end {
-					g.end = s.end
+				if s.end > t.end {
+					t.end = s.end
 				}
 			}
 		}
-		g.members = slices.DeleteFunc(g.members, func(i int) bool { return i == g.root })
-		g.members = append([]int{g.root}, g.members...)
-		out = append(out, *g)
+		// the root first, the others in their order
+		at := slices.Index(t.members, t.root)
+		copy(t.members[1:at+1], t.members[:at])
+		t.members[0] = t.root
 	}
-	slices.SortStableFunc(out, func(x, y turn) int { return cmp.Compare(x.start, y.start) })
-	return out
+	slices.SortStableFunc(r.turnBuf, func(x, y turn) int { return cmp.Compare(x.start, y.start) })
+	return r.turnBuf
+}
+
+// keyOf is the turn span i belongs to.
+func (r *run) keyOf(i int) turnKey {
+	t := r.topOf(i, 0)
+	s := &r.spans[t]
+	switch {
+	case s.synthetic:
+		return turnKey{virtual: true}
+	case s.parentID.IsEmpty() || s.role == roleAgent:
+		return turnKey{span: t}
+	}
+	return turnKey{virtual: true, parent: s.parentID}
+}
+
+// topOf is the top of span i's parent chain in the chunk (memoized in r.top,
+// -1 while unknown).
+func (r *run) topOf(i, depth int) int {
+	if t := r.top[i]; t >= 0 {
+		return t
+	}
+	t := i
+	if p := r.parentOf(i); p >= 0 && depth < maxDepth {
+		t = r.topOf(p, depth+1)
+	}
+	r.top[i] = t
+	return t
+}
+
+// parentOf is the position of span i's parent in the chunk, or -1.
+func (r *run) parentOf(i int) int {
+	s := &r.spans[i]
+	if s.parentID.IsEmpty() {
+		return -1
+	}
+	if p, ok := r.bySpan[spanKey{s.traceID, s.parentID}]; ok && p != i {
+		return p
+	}
+	return -1
 }
 
 // nestedLLMs sets apart the llm spans below another llm span (rule 8): an
