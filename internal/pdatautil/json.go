@@ -145,14 +145,19 @@ func plainASCII8(s string, i int) bool {
 
 // JSONPlainWord tells whether none of the eight bytes of w (read little
 // endian) is '"', '\\' or a control character below 0x20: the bytes a JSON
-// string must escape. Bytes from 0x80 up (UTF-8) are plain here. Each test
-// is exact: a byte below n sets its high bit in low-n*ones, where low is w
-// without high bits (a byte that had one is then left out); a byte equal to
-// c is a zero byte of w^c*ones.
-func JSONPlainWord(w uint64) bool {
-	low := w &^ highs
-	below := (low - 0x20*ones) &^ low &^ w
+// string must escape. Bytes from 0x80 up (UTF-8) are plain here.
+func JSONPlainWord(w uint64) bool { return JSONSpecial(w) == 0 }
+
+// JSONSpecial flags (high bit of the byte) the bytes of w that JSONPlainWord
+// refuses, each test exact for every byte (no carry or borrow crosses a
+// byte, so a scan may take the lowest flag as the first byte to escape):
+// (b|0x80)-0x20 keeps its high bit unless b&0x7f is below 0x20, and of bytes
+// without a high bit (b&0x7f)+0x7f has one unless b is zero, which finds
+// the bytes equal to c as zero bytes of w^c*ones.
+func JSONSpecial(w uint64) uint64 {
+	const lows = ^uint64(highs)
+	below := ^((w | highs) - 0x20*ones) &^ w
 	q := w ^ '"'*ones
 	bs := w ^ '\\'*ones
-	return (below|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+	return (below | ^((q & lows) + lows | q) | ^((bs & lows) + lows | bs)) & highs
 }

@@ -1,8 +1,10 @@
 package pdatautil
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -130,6 +132,45 @@ func BenchmarkAppendJSONString(b *testing.B) {
 					buf = impl.append(buf[:0], tc.s)
 				}
 			})
+		}
+	}
+}
+
+// TestJSONSpecialFirstFlag checks the word test against a byte loop on
+// every word of two bytes placed over plain filler, and on words of
+// bytes that borrow: the lowest flag is always the first byte to escape.
+func TestJSONSpecialFirstFlag(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	check := func(w [8]byte) {
+		want := 8
+		for k, c := range w {
+			if special(c) {
+				want = k
+				break
+			}
+		}
+		m := JSONSpecial(binary.LittleEndian.Uint64(w[:]))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		require.Equal(t, want, got, "% x", w)
+	}
+	for _, filler := range []byte{'a', ' ', 0x21, 0x80, 0xff, '"' + 1, '\\' + 1} {
+		for i := range 8 {
+			for j := i; j < 8; j++ {
+				for a := range 256 {
+					for _, b := range []byte{0x00, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xa0} {
+						var w [8]byte
+						for k := range w {
+							w[k] = filler
+						}
+						w[j] = b
+						w[i] = byte(a)
+						check(w)
+					}
+				}
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -273,11 +274,7 @@ func (r *reader) stringEnd(start int) (int, bool) {
 	escaped := false
 	i := start + 1
 	for {
-		// eight bytes at a time while none is a quote, a backslash or a
-		// control character (most of a message's text)
-		for i+8 <= len(d) && plainWord(d, i) {
-			i += 8
-		}
+		i = nextSpecial(d, i)
 		if i >= len(d) {
 			return -1, false
 		}
@@ -290,18 +287,27 @@ func (r *reader) stringEnd(start int) (int, bool) {
 			}
 			escaped = true
 			i += 2
-		case c < 0x20:
+		default: // a control character
 			return -1, false
-		default:
-			i++
 		}
 	}
 }
 
-// plainWord tells whether d[i:i+8] holds no '"', '\\' or byte below 0x20
-// (bytes from 0x80 up, UTF-8, are plain here).
-func plainWord(d []byte, i int) bool {
-	return pdatautil.JSONPlainWord(binary.LittleEndian.Uint64(d[i:]))
+// nextSpecial is the position of the first '"', '\\' or byte below 0x20 in
+// d from i on (len(d) when there is none), eight bytes at a time: a word
+// that holds one tells where, so short strings and escapes cost no byte loop.
+func nextSpecial(d []byte, i int) int {
+	for ; i+8 <= len(d); i += 8 {
+		if m := pdatautil.JSONSpecial(binary.LittleEndian.Uint64(d[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(d); i++ {
+		if c := d[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return i
 }
 
 // Skip reads past the next value, checking that it is well-formed.
