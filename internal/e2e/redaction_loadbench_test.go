@@ -35,11 +35,10 @@ var supportProse = func() string {
 var redactionExporters = []sbsExporter{{name: "off", config: "sbs-precogx.yaml"}, {name: "on", config: "sbs-precogx-redacted.yaml"}}
 
 // TestRedactionSideBySide (make bench-redaction) runs the harness of make
-// bench-collector (sidebyside_test.go: collector on CPU 0 with one core,
-// written-out delivery settings, 50 turns per request) with redaction off
-// and on, alternating in each round (off first in even rounds, on first in
-// odd ones), and reports each round's ratio of CPU per span, on over off,
-// with the median and spread. It also takes a CPU profile of every run and
+// bench-collector (sidebyside_test.go: collectors on CPU 0 with one core
+// each, written-out delivery settings, 50 turns per request) with redaction
+// off and on at the same time, each sent every request, and reports each
+// round's ratio of CPU per span, on over off, with the median and spread. It also takes a CPU profile of every run and
 // gives, for the last "on" run of each cell, the share of the collector's
 // CPU spent in redaction: a figure the shared machine's noise does not blur
 // as it blurs two runs side by side. SBS_ROUNDS and SBS_SECONDS apply.
@@ -56,19 +55,14 @@ func TestRedactionSideBySide(t *testing.T) {
 	}{{"spec9", "none", 5_000}, {"spec9", "none", 10_000}, {"spec9", "gzip", 10_000}, {"prose", "none", 10_000}}
 
 	var out strings.Builder
-	fmt.Fprintf(&out, "\nrounds %d, %d s each; collector on CPU 0 (GOMAXPROCS=1), loader and sink on CPU 1\n\n", rounds, seconds)
+	fmt.Fprintf(&out, "\nrounds %d, %d s each; off and on together on CPU 0 (GOMAXPROCS=1 each), loader and sink on CPU 1\n\n", rounds, seconds)
 	out.WriteString("| load | compression | spans/s | off: CPU per 10k spans | on: CPU per 10k spans | on / off per round | median (spread) | redaction's share of CPU (profile) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cells {
 		cpu := map[string][]float64{}
-		for round := range rounds {
-			order := []sbsExporter{redactionExporters[0], redactionExporters[1]}
-			if round%2 == 1 {
-				order[0], order[1] = order[1], order[0]
-			}
-			for _, exp := range order {
-				r := runOne(t, sink, loads[c.load], exp, c.compression, c.rate, seconds)
-				require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", exp.name)
-				cpu[exp.name] = append(cpu[exp.name], r.cpuPer10k())
+		for range rounds {
+			for _, r := range runTogether(t, sink, loads[c.load], redactionExporters, c.compression, c.rate, seconds) {
+				require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", r.exporter)
+				cpu[r.exporter] = append(cpu[r.exporter], r.cpuPer10k())
 			}
 		}
 		var ratios []string

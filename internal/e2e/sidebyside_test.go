@@ -31,7 +31,7 @@ import (
 // bench-collector):
 //   - one collector binary, its OTLP/HTTP receiver, no processor, one exporter:
 //     precogx, otlp_http (encoding: json), or debug (the cost of receiving);
-//   - the collector on CPU 0 (taskset, GOMAXPROCS=1), this process (loader
+//   - the collectors on CPU 0 (taskset, GOMAXPROCS=1), this process (loader
 //     and sink) on CPU 1;
 //   - load: agent turns of 4 spans with a 1 KiB user message, 50 turns per
 //     OTLP/protobuf request;
@@ -39,9 +39,14 @@ import (
 //     retry on, sending_queue {num_consumers: 10, sizer: requests,
 //     queue_size: 1000, batch: {flush_timeout: 200ms, sizer: items,
 //     min_size: 8192}}, the same compression;
-//   - fixed rates (CPU per span, peak RSS, freshness) and saturation (spans
-//     delivered per second, requests the receiver refused), in rounds that
-//     alternate the exporters, each figure given with its spread.
+//   - fixed rates (CPU per span, peak RSS, freshness): the exporters' collectors
+//     run at the same time, each sent every request at the same moment, so
+//     that the shared machine's bursts fall on all of them alike (run one
+//     after the other, single rounds spread by +-15% and more);
+//   - saturation (spans delivered per second, requests the receiver
+//     refused): each collector alone on the core, in rounds that alternate
+//     the exporters;
+//   - every figure with its spread over the rounds.
 //
 // SBS_ROUNDS (default 3) and SBS_SECONDS (default 10) set the rounds and the
 // length of each run; SBS_ONLY=fixed|saturation runs one part; SBS_RATES
@@ -83,19 +88,21 @@ var sbsExporters = []sbsExporter{
 	{name: "debug", config: "sbs-debug.yaml"},
 }
 
-// sbsSink is PrecogX and the OTLP backend at once: it answers 200 to every
-// request and counts what arrived, spans for OTLP, interactions (4 spans
-// each) for PrecogX, and when each turn arrived.
+// sbsSink is PrecogX and the OTLP backend at once, for several collectors:
+// each sends to its own path prefix (SINK_URL is url/<exporter name>). It
+// answers 200 to every request and counts what arrived per exporter, spans
+// for OTLP, interactions (4 spans each) for PrecogX, and when each turn
+// arrived.
 type sbsSink struct {
 	url     string
-	spans   atomic.Int64
 	mu      sync.Mutex
-	arrived map[string]time.Time // turn ("q<n>") -> first arrival
-	fresh   bool                 // record arrivals (fixed-rate runs)
+	spans   map[string]*atomic.Int64        // exporter -> spans arrived
+	arrived map[string]map[string]time.Time // exporter -> turn ("q<n>") -> first arrival
+	fresh   bool                            // record arrivals (fixed-rate runs)
 }
 
 func newSbsSink(t *testing.T) *sbsSink {
-	s := &sbsSink{arrived: map[string]time.Time{}}
+	s := &sbsSink{spans: map[string]*atomic.Int64{}, arrived: map[string]map[string]time.Time{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := &http.Server{Handler: http.HandlerFunc(s.serve)}
@@ -111,6 +118,18 @@ var (
 	promptKey = []byte(`"prompt":"q`)
 )
 
+// count is the counter of spans that arrived for exporter name.
+func (s *sbsSink) count(name string) *atomic.Int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.spans[name]
+	if !ok {
+		c = new(atomic.Int64)
+		s.spans[name] = c
+	}
+	return c
+}
+
 func (s *sbsSink) serve(w http.ResponseWriter, r *http.Request) {
 	var rd io.Reader = r.Body
 	if r.Header.Get("Content-Encoding") == "gzip" {
@@ -123,12 +142,17 @@ func (s *sbsSink) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(rd)
 	now := time.Now()
-	if strings.HasPrefix(r.URL.Path, "/v1/") {
-		s.spans.Add(int64(bytes.Count(body, spanIDKey)))
+	name, path, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if strings.HasPrefix(path, "v1/") {
+		s.count(name).Add(int64(bytes.Count(body, spanIDKey)))
 	} else {
-		s.spans.Add(4 * int64(bytes.Count(body, agentKey)))
-		if s.fresh {
-			s.mu.Lock()
+		s.count(name).Add(4 * int64(bytes.Count(body, agentKey)))
+		s.mu.Lock()
+		if arrived := s.arrived[name]; s.fresh {
+			if arrived == nil {
+				arrived = map[string]time.Time{}
+				s.arrived[name] = arrived
+			}
 			for rest := body; ; {
 				i := bytes.Index(rest, promptKey)
 				if i < 0 {
@@ -136,20 +160,19 @@ func (s *sbsSink) serve(w http.ResponseWriter, r *http.Request) {
 				}
 				rest = rest[i+len(promptKey)-1:]
 				end := bytes.IndexByte(rest, ' ')
-				if _, ok := s.arrived[string(rest[:end])]; !ok {
-					s.arrived[string(rest[:end])] = now
+				if _, ok := arrived[string(rest[:end])]; !ok {
+					arrived[string(rest[:end])] = now
 				}
 			}
-			s.mu.Unlock()
 		}
+		s.mu.Unlock()
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
 func (s *sbsSink) reset(fresh bool) {
-	s.spans.Store(0)
 	s.mu.Lock()
-	s.arrived, s.fresh = map[string]time.Time{}, fresh
+	s.spans, s.arrived, s.fresh = map[string]*atomic.Int64{}, map[string]map[string]time.Time{}, fresh
 	s.mu.Unlock()
 }
 
@@ -221,61 +244,87 @@ func sbsPost(client *http.Client, url string, body []byte) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// runOne drives one collector: at rate spans/s for the run's length, or as
-// fast as the receiver answers (rate 0, 8 requests in flight).
+// runOne drives one collector alone on CPU 0: at rate spans/s for the
+// run's length, or as fast as the receiver answers (rate 0, 8 requests in
+// flight).
 func runOne(t *testing.T, sink *sbsSink, reqs [][]byte, exp sbsExporter, compression string, rate int, seconds int, env ...string) sbsRun {
-	sink.reset(rate > 0 && isPrecogx(exp.name))
-	pprofPort := FreePort()
-	col := sbsCollector(t, exp.config, exp.bin, append(env, "SINK_URL="+sink.url, "COMPRESSION="+compression, "PRECOGX_API_KEY=bench",
-		"PPROF_PORT="+strconv.Itoa(pprofPort))...)
-	defer func() { _ = col.Stop(30 * time.Second) }()
-	pid := col.cmd.Process.Pid // taskset execs the collector: same pid
+	return runTogether(t, sink, reqs, []sbsExporter{exp}, compression, rate, seconds, env...)[0]
+}
+
+// runTogether drives several collectors at once, all on CPU 0, each sent
+// every request at the same moment (fixed rates only): what the shared
+// machine does to the core in a given second it does to all of them, and a
+// process's CPU time is its own however the core is shared (the rates
+// measured keep the core far from saturation). Results are in the order of
+// exps.
+func runTogether(t *testing.T, sink *sbsSink, reqs [][]byte, exps []sbsExporter, compression string, rate int, seconds int, env ...string) []sbsRun {
+	require.True(t, rate > 0 || len(exps) == 1, "saturation measures one collector alone")
+	sink.reset(rate > 0)
+	type running struct {
+		col                                *Collector
+		pid                                int
+		pprofPort                          int
+		cpu0                               time.Duration
+		accepted, refused, refusedWithRoom atomic.Int64
+		queueFull                          atomic.Bool
+		sent                               []time.Time
+	}
+	runs := make([]*running, len(exps))
+	for k, exp := range exps {
+		rn := &running{pprofPort: FreePort(), sent: make([]time.Time, len(reqs))}
+		rn.col = sbsCollector(t, exp.config, exp.bin, append(env, "SINK_URL="+sink.url+"/"+exp.name, "COMPRESSION="+compression,
+			"PRECOGX_API_KEY=bench", "PPROF_PORT="+strconv.Itoa(rn.pprofPort))...)
+		defer func() { _ = rn.col.Stop(30 * time.Second) }()
+		rn.pid = rn.col.cmd.Process.Pid // taskset execs the collector: same pid
+		runs[k] = rn
+	}
 	time.Sleep(500 * time.Millisecond)
-	cpu0, _ := procStat(t, pid)
+	for _, rn := range runs {
+		rn.cpu0, _ = procStat(t, rn.pid)
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var accepted, refused, refusedWithRoom atomic.Int64
-	var queueFull atomic.Bool
 	if rate == 0 {
 		// only saturation asks whether the queue had room: a scrape every
 		// 50 ms costs the collector more than the exporter under test
 		// (a third of the debug baseline's CPU at 5,000 spans/s)
-		stopPoll := pollQueue(col.MetricsURL, &queueFull)
+		stopPoll := pollQueue(runs[0].col.MetricsURL, &runs[0].queueFull)
 		defer stopPoll()
 	}
-	refuse := func() {
-		refused.Add(1)
-		if !queueFull.Load() {
-			refusedWithRoom.Add(1)
+	post := func(rn *running, i int) {
+		rn.sent[i] = time.Now()
+		if sbsPost(client, rn.col.OTLPURL, reqs[i]) {
+			rn.accepted.Add(1)
+			return
+		}
+		rn.refused.Add(1)
+		if !rn.queueFull.Load() {
+			rn.refusedWithRoom.Add(1)
 		}
 	}
-	sent := make([]time.Time, len(reqs))
 	start := time.Now()
 	var wg sync.WaitGroup
 	if dir := os.Getenv("SBS_PROFILE"); dir != "" {
 		// a CPU profile of the middle of the run, for the one that motivates a change
-		wg.Go(func() {
-			time.Sleep(time.Duration(seconds) * time.Second / 4)
-			prof := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", pprofPort, max(seconds/2, 1)))
-			name := fmt.Sprintf("%s-%s-%d.pprof", exp.name, compression, rate)
-			_ = os.WriteFile(filepath.Join(dir, name), []byte(prof), 0o644)
-			// and what was allocated since the start (alloc_space), for GC's share
-			allocs := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/allocs", pprofPort))
-			_ = os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".pprof")+".allocs.pprof"), []byte(allocs), 0o644)
-		})
+		for k, rn := range runs {
+			wg.Go(func() {
+				time.Sleep(time.Duration(seconds) * time.Second / 4)
+				prof := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", rn.pprofPort, max(seconds/2, 1)))
+				name := fmt.Sprintf("%s-%s-%d.pprof", exps[k].name, compression, rate)
+				_ = os.WriteFile(filepath.Join(dir, name), []byte(prof), 0o644)
+				// and what was allocated since the start (alloc_space), for GC's share
+				allocs := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/allocs", rn.pprofPort))
+				_ = os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".pprof")+".allocs.pprof"), []byte(allocs), 0o644)
+			})
+		}
 	}
 	if rate > 0 {
 		n := min(len(reqs), rate*seconds/(4*sbsTurnsPerRequest))
 		tick := time.NewTicker(time.Second * 4 * sbsTurnsPerRequest / time.Duration(rate))
 		for i := range n {
 			<-tick.C
-			wg.Go(func() {
-				sent[i] = time.Now()
-				if sbsPost(client, col.OTLPURL, reqs[i]) {
-					accepted.Add(1)
-				} else {
-					refuse()
-				}
-			})
+			for _, rn := range runs {
+				wg.Go(func() { post(rn, i) })
+			}
 		}
 		tick.Stop()
 	} else {
@@ -288,51 +337,51 @@ func runOne(t *testing.T, sink *sbsSink, reqs [][]byte, exp sbsExporter, compres
 					if i >= len(reqs) {
 						return
 					}
-					if sbsPost(client, col.OTLPURL, reqs[i]) {
-						accepted.Add(1)
-					} else {
-						refuse()
-					}
+					post(runs[0], i)
 				}
 			})
 		}
 	}
 	wg.Wait()
-	want := accepted.Load() * 4 * sbsTurnsPerRequest
-	if exp.name == "debug" {
-		want = 0 // nothing leaves
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	last := sink.spans.Load()
-	lastChange := time.Now()
-	for sink.spans.Load() < want && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		if n := sink.spans.Load(); n != last {
-			last, lastChange = n, time.Now()
+	out := make([]sbsRun, len(exps))
+	for k, rn := range runs {
+		exp := exps[k]
+		want := rn.accepted.Load() * 4 * sbsTurnsPerRequest
+		if exp.name == "debug" {
+			want = 0 // nothing leaves
 		}
-	}
-	require.GreaterOrEqual(t, sink.spans.Load(), want, "%s %s: everything the receiver took arrives", exp.name, compression)
-	if want > 0 {
-		lastChange = time.Now()
-	}
-	cpu1, rss := procStat(t, pid)
-	r := sbsRun{exporter: exp.name, compression: compression, rate: rate, refused: int(refused.Load()),
-		refusedWithRoom: int(refusedWithRoom.Load()), cpu: cpu1 - cpu0,
-		rss: rss, spans: int(accepted.Load()) * 4 * sbsTurnsPerRequest, seconds: lastChange.Sub(start).Seconds()}
-	if sink.fresh {
+		arrived := sink.count(exp.name)
+		deadline := time.Now().Add(2 * time.Minute)
+		last := arrived.Load()
+		lastChange := time.Now()
+		for arrived.Load() < want && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			if n := arrived.Load(); n != last {
+				last, lastChange = n, time.Now()
+			}
+		}
+		require.GreaterOrEqual(t, arrived.Load(), want, "%s %s: everything the receiver took arrives", exp.name, compression)
+		if want > 0 && len(runs) == 1 {
+			lastChange = time.Now()
+		}
+		cpu1, rss := procStat(t, rn.pid)
+		r := sbsRun{exporter: exp.name, compression: compression, rate: rate, refused: int(rn.refused.Load()),
+			refusedWithRoom: int(rn.refusedWithRoom.Load()), cpu: cpu1 - rn.cpu0,
+			rss: rss, spans: int(rn.accepted.Load()) * 4 * sbsTurnsPerRequest, seconds: lastChange.Sub(start).Seconds()}
 		sink.mu.Lock()
 		var lat []time.Duration
-		for turn, at := range sink.arrived {
+		for turn, at := range sink.arrived[exp.name] {
 			i, _ := strconv.Atoi(strings.TrimPrefix(turn, "q"))
-			lat = append(lat, at.Sub(sent[i/sbsTurnsPerRequest]))
+			lat = append(lat, at.Sub(rn.sent[i/sbsTurnsPerRequest]))
 		}
 		sink.mu.Unlock()
 		slices.Sort(lat)
 		if len(lat) > 0 {
 			r.p99 = lat[len(lat)*99/100]
 		}
+		out[k] = r
 	}
-	return r
+	return out
 }
 
 // pollQueue reads the collector's own metrics every 50 ms and keeps full
@@ -435,7 +484,7 @@ func TestSideBySide(t *testing.T) {
 	// them for late pieces); SBS_REQUESTS sets another number
 	reqs := sbsRequests(t, envInt("SBS_REQUESTS", 4500))
 	var out strings.Builder
-	fmt.Fprintf(&out, "\nrounds %d, %d s each; collector on CPU 0 (GOMAXPROCS=1), loader and sink on CPU 1\n", rounds, seconds)
+	fmt.Fprintf(&out, "\nrounds %d, %d s each; collectors on CPU 0 (GOMAXPROCS=1 each; at fixed rates all at once, at saturation one at a time), loader and sink on CPU 1\n", rounds, seconds)
 
 	if only != "saturation" {
 		out.WriteString("\n| compression | spans/s | exporter | CPU per 10k spans | share above debug | ratio to otlp_http (total / share) | peak RSS | freshness p99 |\n|---|---|---|---|---|---|---|---|\n")
@@ -445,13 +494,13 @@ func TestSideBySide(t *testing.T) {
 				rss := map[string][]float64{}
 				p99 := map[string][]float64{}
 				for range rounds {
-					for _, exp := range withBaseline(sbsExporters) {
-						r := runOne(t, sink, reqs, exp, compression, rate, seconds)
-						require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", exp.name)
-						cpu[exp.name] = append(cpu[exp.name], r.cpuPer10k())
-						rss[exp.name] = append(rss[exp.name], float64(r.rss)/(1<<20))
-						if r.p99 > 0 {
-							p99[exp.name] = append(p99[exp.name], float64(r.p99.Milliseconds()))
+					for _, r := range runTogether(t, sink, reqs, withBaseline(sbsExporters), compression, rate, seconds) {
+						exp := r.exporter
+						require.Zero(t, r.refused, "%s: the receiver refused requests at a fixed rate", exp)
+						cpu[exp] = append(cpu[exp], r.cpuPer10k())
+						rss[exp] = append(rss[exp], float64(r.rss)/(1<<20))
+						if r.p99 > 0 && isPrecogx(exp) {
+							p99[exp] = append(p99[exp], float64(r.p99.Milliseconds()))
 						}
 					}
 				}
