@@ -75,9 +75,11 @@ func New(cfg Config) (*Mapper, error) {
 //
 // The traces are read a chunk at a time: consecutive resource entries of
 // about chunkSpans spans that no trace crosses (the assembly stage gives
-// each trace entries of its own). A span view is about 1.8 KiB of pointers:
-// a table for a whole batch of the queue (8,192 spans and more) was 15 MiB
-// that the garbage collector scanned in every cycle while it was pooled.
+// each trace entries of its own). A span view is about 1.8 KiB of pointers,
+// and the garbage collector scans a pooled table in every cycle: a table for
+// a whole batch of the queue (8,192 spans and more) was 15 MiB; one of 512
+// spans still cost the collector about 5% of its CPU against one of 128
+// (BENCHMARKS.md), which maps as fast.
 func (m *Mapper) Map(td ptrace.Traces) ([]Interaction, Stats) {
 	r := m.runs.Get().(*run)
 	defer m.release(r)
@@ -98,7 +100,7 @@ func (m *Mapper) Map(td ptrace.Traces) ([]Interaction, Stats) {
 }
 
 // chunkSpans is about how many spans a run reads at a time (a variable for tests).
-var chunkSpans = 512
+var chunkSpans = 128
 
 // chunks returns where each chunk of rss ends: after whole traces, once
 // it holds chunkSpans spans or more.
