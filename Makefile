@@ -7,7 +7,7 @@ COLLECTOR := $(BIN)/otelcol-precogx
 DEVSERVER := $(BIN)/precogx-devserver
 GO_SOURCES := $(shell find . -name '*.go' -not -path './_build/*' -not -path './test/clients/*' -not -path './internal/tools/*' -not -path './deploy/*') go.mod go.sum
 
-.PHONY: all tools generate build clients test test-faults demo bench bench-collector bench-redaction fuzz image clean
+.PHONY: all tools generate build clients test test-faults demo bench bench-collector bench-redaction bench-outside fuzz image clean
 
 all: build
 
@@ -64,10 +64,17 @@ bench:
 # The collector side by side (method in BENCHMARKS.md): the built collector on CPU 0 with precogx,
 # otlp_http (json) and debug, identical written-out delivery settings,
 # compression none and gzip, fixed rates and saturation, alternating rounds
-# (about 10 minutes; SBS_ROUNDS, SBS_SECONDS, SBS_ONLY, SBS_PROFILE tune it;
+# (about 7 minutes; SBS_ROUNDS, SBS_SECONDS, SBS_ONLY, SBS_PROFILE tune it;
 # SBS_BASELINE_BIN=path adds a row for another collector binary, a change's baseline).
 bench-collector: build
 	$(GO) test -tags loadbench -count=1 -timeout 60m -run '^TestSideBySide$$' -v ./internal/e2e/
+
+# The outside harness: load from the OpenTelemetry JS SDK and a sink in
+# Node, written apart from bench-collector's, to confirm its CPU ratios
+# (about 3 minutes; OUTSIDE_ROUNDS, OUTSIDE_SECONDS, OUTSIDE_RATES,
+# OUTSIDE_COMPRESSION).
+bench-outside: build clients
+	cd $(CLIENTS) && taskset -c 1 node outside-harness.js
 
 # The redaction budget: the harness of bench-collector with every
 # redaction kind on against off, alternating, with CPU profiles (about 6 minutes).
