@@ -210,6 +210,7 @@ type sbsRun struct {
 	refusedWithRoom       int // ... while the sending queue was below 90% of its capacity
 	cpu                   time.Duration
 	seconds               float64 // from the first request to the last delivery
+	exhausted             bool    // saturation: the requests ran out before the run's end
 	rss                   int64
 	p99                   time.Duration
 }
@@ -303,6 +304,7 @@ func runTogether(t *testing.T, sink *sbsSink, reqs [][]byte, exps []sbsExporter,
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
+	var exhausted atomic.Bool
 	if dir := os.Getenv("SBS_PROFILE"); dir != "" {
 		// a CPU profile of the middle of the run, for the one that motivates a change
 		for k, rn := range runs {
@@ -335,6 +337,7 @@ func runTogether(t *testing.T, sink *sbsSink, reqs [][]byte, exps []sbsExporter,
 				for time.Now().Before(stop) {
 					i := int(next.Add(1)) - 1
 					if i >= len(reqs) {
+						exhausted.Store(true)
 						return
 					}
 					post(runs[0], i)
@@ -367,7 +370,8 @@ func runTogether(t *testing.T, sink *sbsSink, reqs [][]byte, exps []sbsExporter,
 		cpu1, rss := procStat(t, rn.pid)
 		r := sbsRun{exporter: exp.name, compression: compression, rate: rate, refused: int(rn.refused.Load()),
 			refusedWithRoom: int(rn.refusedWithRoom.Load()), cpu: cpu1 - rn.cpu0,
-			rss: rss, spans: int(rn.accepted.Load()) * 4 * sbsTurnsPerRequest, seconds: lastChange.Sub(start).Seconds()}
+			rss: rss, spans: int(rn.accepted.Load()) * 4 * sbsTurnsPerRequest, seconds: lastChange.Sub(start).Seconds(),
+			exhausted: exhausted.Load()}
 		sink.mu.Lock()
 		var lat []time.Duration
 		for turn, at := range sink.arrived[exp.name] {
@@ -479,10 +483,12 @@ func TestSideBySide(t *testing.T) {
 	rounds, seconds := envInt("SBS_ROUNDS", 3), envInt("SBS_SECONDS", 10)
 	only := os.Getenv("SBS_ONLY")
 	sink := newSbsSink(t)
-	// enough requests for otlp_http's saturation runs (about 160,000 spans/s
-	// for 10 s): turns are never reused within a run (assembly would take
-	// them for late pieces); SBS_REQUESTS sets another number
-	reqs := sbsRequests(t, envInt("SBS_REQUESTS", 4500))
+	// enough requests for a saturation run to last its length at 240,000
+	// spans/s (otlp_http ran out of 180,000 a second): turns are never reused
+	// within a run (assembly would take them for late pieces), and a run
+	// that ran out early (4,500 requests did at about 6 s) weighed the
+	// assembly's last grace as a tenth of it; SBS_REQUESTS sets another number
+	reqs := sbsRequests(t, envInt("SBS_REQUESTS", 1200*seconds))
 	var out strings.Builder
 	fmt.Fprintf(&out, "\nrounds %d, %d s each; collectors on CPU 0 (GOMAXPROCS=1 each; at fixed rates all at once, at saturation one at a time), loader and sink on CPU 1\n", rounds, seconds)
 
@@ -545,6 +551,7 @@ func TestSideBySide(t *testing.T) {
 				for range rounds {
 					for _, exp := range exps {
 						r := runOne(t, sink, reqs, exp, compression, 0, seconds)
+						require.False(t, r.exhausted, "%s: the %d requests ran out before the end of the run; raise SBS_REQUESTS", exp.name, len(reqs))
 						rate[exp.name] = append(rate[exp.name], r.perSecond())
 						refused[exp.name] = append(refused[exp.name], float64(r.refused))
 						withRoom[exp.name] = append(withRoom[exp.name], float64(r.refusedWithRoom))
