@@ -199,6 +199,7 @@ type run struct {
 	spanTrace  []int // per span: its trace's position
 	traceStart []int
 	byTrace    []int
+	fill       []int // scratch of groupByTrace and turns (counts, cursors)
 	// turns' scratch
 	top       []int // per span: the top of its parent chain, -1 unknown
 	groupOf   map[turnKey]int
@@ -316,8 +317,8 @@ func (r *run) build(out []Interaction, offset int) []Interaction {
 		r.top[i] = -1
 	}
 	used := make([]bool, len(r.spans))
-	for t := range r.traces {
-		for _, t := range r.turns(r.byTrace[r.traceStart[t]:r.traceStart[t+1]]) {
+	for tr := range r.traces {
+		for _, t := range r.turns(r.byTrace[r.traceStart[tr]:r.traceStart[tr+1]]) {
 			if ix, ok := r.interaction(&t, used); ok {
 				for k := range ix.Spans {
 					ix.Spans[k] += offset
@@ -344,13 +345,11 @@ func (r *run) groupByTrace() {
 	}
 	r.traceStart = append(r.traceStart, n)
 	r.byTrace = slices.Grow(r.byTrace[:0], n)[:n]
-	next := r.groupAt[:0] // scratch: where each trace's next span goes
-	next = append(next, r.traceStart...)
+	r.fill = append(r.fill[:0], r.traceStart...) // where each trace's next span goes
 	for i, t := range r.spanTrace {
-		r.byTrace[next[t]] = i
-		next[t]++
+		r.byTrace[r.fill[t]] = i
+		r.fill[t]++
 	}
-	r.groupAt = next[:0]
 }
 
 // classify gives the span the role of the first classifier that knows it.

@@ -52,23 +52,24 @@ func (r *run) turns(idx []int) []turn {
 	// every span belongs to one turn at most: each turn's members get room
 	// of their own in the arena, then are appended in trace order
 	r.groupAt = slices.Grow(r.groupAt[:0], len(idx))[:len(idx)]
+	r.fill = slices.Grow(r.fill[:0], len(r.turnBuf))[:len(r.turnBuf)] // members per turn
+	clear(r.fill)
 	for p := range idx {
 		g, ok := r.groupOf[r.keyBuf[p]]
 		if !ok {
 			g = -1
 		} else {
-			r.turnBuf[g].end++ // a count until the members are carved
+			r.fill[g]++
 		}
 		r.groupAt[p] = g
 	}
 	if cap(r.arena)-len(r.arena) < len(idx) {
 		r.arena = make([]int, 0, max(len(r.spans), len(idx)))
 	}
-	for g := range r.turnBuf {
-		t := &r.turnBuf[g]
-		n := len(r.arena)
-		r.arena = r.arena[:n+int(t.end)]
-		t.members, t.end = r.arena[n:n:n+int(t.end)], 0
+	for g, n := range r.fill {
+		at := len(r.arena)
+		r.arena = r.arena[:at+n]
+		r.turnBuf[g].members = r.arena[at : at : at+n]
 	}
 	for p, i := range idx {
 		if g := r.groupAt[p]; g >= 0 {
