@@ -54,8 +54,17 @@ type Assembler struct {
 	refusing      atomic.Bool // the last release was refused by the sending queue
 	refusedLogged time.Time
 
-	stop chan struct{}
-	done chan struct{}
+	// release timing (Start): what is due goes with the next call that
+	// brings data, at most once a tick; the timer, a tick later, only when
+	// no call comes (each wakeup of an idle collector costs more than the
+	// release itself)
+	tick        time.Duration
+	timer       *time.Timer
+	armedAt     time.Time // when the timer fires; zero: stopped
+	lastRelease time.Time
+	timerFires  atomic.Int64
+	stop        chan struct{}
+	done        chan struct{}
 }
 
 type heldTrace struct {
@@ -126,20 +135,45 @@ func (a *Assembler) Start() {
 		return
 	}
 	a.stop, a.done = make(chan struct{}), make(chan struct{})
-	tick := min(max(a.wait/10, 10*time.Millisecond), 100*time.Millisecond)
+	a.mu.Lock()
+	a.tick = min(max(a.wait/10, 10*time.Millisecond), 100*time.Millisecond)
+	a.timer = time.NewTimer(time.Hour)
+	a.timer.Stop()
+	a.armedAt = time.Time{}
+	if len(a.deadlines) > 0 {
+		a.arm(a.deadlines[0].at)
+	}
+	fired := a.timer.C
+	a.mu.Unlock()
 	go func() {
 		defer close(a.done)
-		t := time.NewTicker(tick)
-		defer t.Stop()
 		for {
 			select {
 			case <-a.stop:
 				return
-			case <-t.C:
+			case <-fired:
+				a.timerFires.Add(1)
 				a.releaseDue()
 			}
 		}
 	}()
+}
+
+// arm sets the timer a tick after at (and after the next tick since the
+// last release) unless it fires earlier already; the caller holds the lock.
+func (a *Assembler) arm(at time.Time) {
+	if a.timer == nil {
+		return
+	}
+	fire := at
+	if next := a.lastRelease.Add(a.tick); next.After(fire) {
+		fire = next
+	}
+	fire = fire.Add(a.tick)
+	if a.armedAt.IsZero() || fire.Before(a.armedAt) {
+		a.armedAt = fire
+		a.timer.Reset(fire.Sub(a.now()))
+	}
 }
 
 // Shutdown releases everything still held into next.
@@ -150,6 +184,10 @@ func (a *Assembler) Shutdown(ctx context.Context) {
 		a.stop = nil
 	}
 	a.mu.Lock()
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
+	}
 	var out []*heldTrace
 	for _, id := range a.fifo {
 		if h, ok := a.held[id]; ok {
@@ -176,7 +214,7 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	a.mu.Lock()
 	if ids, ok := a.wholeTraces(td); ok {
 		a.holdWhole(td, ids, now)
-		out := a.relieve()
+		out := a.alsoDue(a.relieve(), now)
 		a.mu.Unlock()
 		a.releaseAll(ctx, out)
 		return nil
@@ -229,7 +267,7 @@ func (a *Assembler) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	for _, h := range touched {
 		a.reschedule(h.id, h, now)
 	}
-	out := a.relieve()
+	out := a.alsoDue(a.relieve(), now)
 	a.mu.Unlock()
 	a.countLate(ctx, late)
 	a.releaseAll(ctx, out)
@@ -303,7 +341,7 @@ func (a *Assembler) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 			}
 		}
 	}
-	out := a.relieve()
+	out := a.alsoDue(a.relieve(), now)
 	a.mu.Unlock()
 	if skipped > 0 {
 		a.tel.PrecogxLogRecordsSkipped.Add(ctx, skipped)
@@ -361,6 +399,7 @@ func (a *Assembler) schedule(id pcommon.TraceID, h *heldTrace, at time.Time) {
 	a.version++
 	h.version, h.deadline = a.version, at
 	heap.Push(&a.deadlines, deadline{at: at, id: id, version: h.version})
+	a.arm(at)
 	if len(a.deadlines) > 2*len(a.held)+1024 {
 		a.compactDeadlines()
 	}
@@ -416,8 +455,26 @@ func (a *Assembler) relieve() []*heldTrace {
 
 func (a *Assembler) releaseDue() {
 	now := a.now()
-	var due []*heldTrace
 	a.mu.Lock()
+	a.armedAt = time.Time{} // fired, or called without the timer
+	due := a.due(now)
+	a.mu.Unlock()
+	a.releaseAll(context.Background(), due)
+}
+
+// alsoDue adds to out, in a call that brings data, what is due, at most
+// once a tick (Start); the caller holds the lock.
+func (a *Assembler) alsoDue(out []*heldTrace, now time.Time) []*heldTrace {
+	if a.timer == nil || now.Sub(a.lastRelease) < a.tick || len(a.deadlines) == 0 || a.deadlines[0].at.After(now) {
+		return out
+	}
+	return append(out, a.due(now)...)
+}
+
+// due takes the traces whose deadline has passed and sets the timer for
+// the next; the caller holds the lock.
+func (a *Assembler) due(now time.Time) []*heldTrace {
+	var out []*heldTrace
 	for a.deadlines.Len() > 0 && !a.deadlines[0].at.After(now) {
 		d := heap.Pop(&a.deadlines).(deadline)
 		h, ok := a.held[d.id]
@@ -428,11 +485,20 @@ func (a *Assembler) releaseDue() {
 		if h.rootSeen {
 			cause = causeRoot
 		}
-		due = append(due, a.take(h, cause))
+		out = append(out, a.take(h, cause))
 	}
 	a.compactFIFO()
-	a.mu.Unlock()
-	a.releaseAll(context.Background(), due)
+	a.lastRelease = now
+	if a.timer != nil {
+		if len(a.deadlines) == 0 {
+			a.timer.Stop()
+			a.armedAt = time.Time{}
+		} else {
+			a.armedAt = time.Time{} // later than before: set again
+			a.arm(a.deadlines[0].at)
+		}
+	}
+	return out
 }
 
 // compactFIFO drops released ids from the front of the arrival queue.
