@@ -50,6 +50,10 @@ type Assembler struct {
 	released  recentSet // traces already sent, to recognise late pieces
 	version   uint64
 	call      uint64 // ConsumeTraces calls, to group a call's spans by trace
+	// wholeTraces' scratch
+	wholeIndex map[pcommon.TraceID]int
+	wholeIDs   []pcommon.TraceID
+	wholeRoots []bool
 
 	refusing      atomic.Bool // the last release was refused by the sending queue
 	refusedLogged time.Time

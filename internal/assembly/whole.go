@@ -2,6 +2,7 @@ package assembly // import "github.com/precogx/precogxexporter/internal/assembly
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -25,9 +26,17 @@ func (a *Assembler) wholeTraces(td ptrace.Traces) ([]pcommon.TraceID, bool) {
 	if a.limit.capacity > 0 && a.limit.size(td) > a.limit.capacity/16 {
 		return nil, false // larger than a release group: traces are grouped one by one
 	}
-	var ids []pcommon.TraceID
-	var roots []bool
-	index := map[pcommon.TraceID]int{}
+	// scratch kept from call to call (a map grown by a very large call is not)
+	if a.wholeIndex == nil || len(a.wholeIndex) > 1024 {
+		a.wholeIndex = map[pcommon.TraceID]int{}
+	}
+	clear(a.wholeIndex)
+	index, ids, roots := a.wholeIndex, a.wholeIDs[:0], a.wholeRoots[:0]
+	defer func() {
+		if cap(ids) <= 1024 {
+			a.wholeIDs, a.wholeRoots = ids[:0], roots[:0]
+		}
+	}()
 	last := -1
 	for span := range pdatautil.Spans(td) {
 		id := span.TraceID()
@@ -58,7 +67,7 @@ func (a *Assembler) wholeTraces(td ptrace.Traces) ([]pcommon.TraceID, bool) {
 			return nil, false
 		}
 	}
-	return ids, true
+	return slices.Clone(ids), true // the entry keeps them
 }
 
 // holdWhole holds td, whole traces, as one entry; the caller holds the lock.

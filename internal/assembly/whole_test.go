@@ -2,7 +2,10 @@ package assembly
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -204,6 +207,43 @@ func TestRecentSetRemembersTheLastN(t *testing.T) {
 	}
 	assert.False(t, r.has(id(0)), "long forgotten")
 	assert.False(t, r.has(id(799)), "more than 2n ago")
+}
+
+// The set's bit table never forgets an id its maps hold, and keeps most ids
+// never added away from the maps.
+func TestRecentSetBitsAnswerNewIDs(t *testing.T) {
+	for _, random := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		id := func(i int) pcommon.TraceID {
+			var b pcommon.TraceID
+			if random {
+				binary.LittleEndian.PutUint64(b[:8], rng.Uint64())
+				binary.LittleEndian.PutUint64(b[8:], rng.Uint64())
+				return b
+			}
+			copy(b[:], fmt.Sprintf("%-5.5s%011d", "turn", i)) // as genaitest.TraceID makes them
+			return b
+		}
+		r := newRecentSet(1000)
+		for i := range 5500 {
+			r.add(id(i))
+		}
+		for held := range r.cur {
+			require.True(t, r.has(held))
+		}
+		for held := range r.old {
+			require.True(t, r.has(held))
+		}
+		passed := 0
+		for i := 1_000_000; i < 1_010_000; i++ {
+			w, m := r.slot(id(i))
+			if (r.curBits[w]|r.oldBits[w])&m != 0 {
+				passed++
+			}
+		}
+		// 1,500 ids in 2 x 16,384 bits: about 9% pass to the maps
+		assert.Less(t, passed, 1_500, "random ids %v: %d of 10,000 new ids went to the maps", random, passed)
+	}
 }
 
 // entries is the distinct held entries: an entry of whole traces is held
