@@ -312,6 +312,9 @@ func runTogether(t *testing.T, sink *sbsSink, reqs [][]byte, exps []sbsExporter,
 				time.Sleep(time.Duration(seconds) * time.Second / 4)
 				prof := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=%d", rn.pprofPort, max(seconds/2, 1)))
 				name := fmt.Sprintf("%s-%s-%d.pprof", exps[k].name, compression, rate)
+				if strings.HasSuffix(exps[k].config, "-defaults.yaml") {
+					name = fmt.Sprintf("%s-defaults-%s-%d.pprof", exps[k].name, compression, rate) // not over the written-out run's
+				}
 				_ = os.WriteFile(filepath.Join(dir, name), []byte(prof), 0o644)
 				// and what was allocated since the start (alloc_space), for GC's share
 				allocs := get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/allocs", rn.pprofPort))
