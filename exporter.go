@@ -2,6 +2,7 @@ package precogxexporter // import "github.com/precogx/precogxexporter"
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -117,9 +118,7 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	if len(ixs) == 0 {
 		return nil
 	}
-	encoded, done := e.enc.encode(ixs)
-	outcomes, err := e.client.Deliver(ctx, encoded)
-	done()
+	outcomes, err := e.deliver(ctx, ixs)
 	if err == nil || consumererror.IsPermanent(err) {
 		return err
 	}
@@ -134,6 +133,41 @@ func (e *precogxExporter) pushTraces(ctx context.Context, td ptrace.Traces) erro
 	}
 	return consumererror.NewTraces(err, pdatautil.SpansAt(td, retry))
 }
+
+// deliver encodes and sends the interactions a window of whole requests at
+// a time, as Deliver would send them all: the encoding buffer is the size
+// of a window, reused, not of the push (with batches of 8,192 spans at
+// saturation that was a buffer of megabytes per push, which the GC freed and
+// the next push had zeroed again: a tenth of the collector's CPU). The
+// first window that must be retried leaves the rest untried (Pending).
+func (e *precogxExporter) deliver(ctx context.Context, ixs []genai.Interaction) ([]precogxapi.Outcome, error) {
+	window := len(ixs)
+	if n := e.cfg.MaxBatchInteractions; n > 0 {
+		window = max(deliverWindow/n, 1) * n
+	}
+	outcomes := make([]precogxapi.Outcome, 0, len(ixs))
+	var dropped []error
+	for start := 0; start < len(ixs); start += window {
+		encoded, done := e.enc.encode(ixs[start:min(start+window, len(ixs))])
+		out, err := e.client.Deliver(ctx, encoded)
+		done()
+		outcomes = append(outcomes, out...)
+		switch {
+		case err == nil:
+		case consumererror.IsPermanent(err):
+			dropped = append(dropped, errors.Unwrap(err))
+		default:
+			return outcomes[:len(ixs)], errors.Join(append(dropped, err)...)
+		}
+	}
+	if len(dropped) > 0 {
+		return outcomes, consumererror.NewPermanent(errors.Join(dropped...))
+	}
+	return outcomes, nil
+}
+
+// deliverWindow is about how many interactions deliver encodes at a time.
+const deliverWindow = 512
 
 // encoder writes the interactions of a push as JSON into one buffer, sized
 // up front and reused by later pushes: encoding each into its own growing
