@@ -460,7 +460,6 @@ func (a *Assembler) relieve() []*heldTrace {
 func (a *Assembler) releaseDue() {
 	now := a.now()
 	a.mu.Lock()
-	a.armedAt = time.Time{} // fired, or called without the timer
 	due := a.due(now)
 	a.mu.Unlock()
 	a.releaseAll(context.Background(), due)
@@ -494,11 +493,10 @@ func (a *Assembler) due(now time.Time) []*heldTrace {
 	a.compactFIFO()
 	a.lastRelease = now
 	if a.timer != nil {
+		a.armedAt = time.Time{} // fired, or to be set later than before
 		if len(a.deadlines) == 0 {
 			a.timer.Stop()
-			a.armedAt = time.Time{}
 		} else {
-			a.armedAt = time.Time{} // later than before: set again
 			a.arm(a.deadlines[0].at)
 		}
 	}
