@@ -1,6 +1,7 @@
 package pdatautil
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"math"
@@ -96,6 +97,16 @@ func TestAppendJSONStringWordBoundaries(t *testing.T) {
 			require.Equal(t, string(want), string(AppendJSONString(nil, s)), "byte %#x at %d", c, at)
 		}
 	}
+	// texts from longText bytes take the long scan for their plain prefix:
+	// every byte value at every offset of one, before and after its first words
+	long := strings.Repeat(prose, 3)
+	for c := range 256 {
+		for at := range 100 {
+			s := long[:at] + string([]byte{byte(c)}) + long[at:]
+			want := appendJSONStringByByte(nil, s)
+			require.Equal(t, string(want), string(AppendJSONString(nil, s)), "byte %#x at %d", c, at)
+		}
+	}
 	for _, s := range []string{"", "1234567", "12345678", "123456789", "café au lait, s'il vous plaît", "\u2028 at eight\u2029", "~~~~~~~~\x7f~~~~~~~"} {
 		require.Equal(t, string(appendJSONStringByByte(nil, s)), string(AppendJSONString(nil, s)), "%q", s)
 	}
@@ -104,6 +115,7 @@ func TestAppendJSONStringWordBoundaries(t *testing.T) {
 func FuzzAppendJSONString(f *testing.F) {
 	f.Add("plain prose of some length, \"quoted\" and back\\slashed\n")
 	f.Add("bad \xc3\x28 utf-8 \u2028 and 🚀 emoji")
+	f.Add(strings.Repeat("plain prose, long enough for the long scan ", 2) + "\"q\" \\ é \x01")
 	f.Fuzz(func(t *testing.T, s string) {
 		got := AppendJSONString(nil, s)
 		if want := appendJSONStringByByte(nil, s); string(got) != string(want) {
@@ -168,6 +180,34 @@ func TestJSONSpecialFirstFlag(t *testing.T) {
 						w[j] = b
 						w[i] = byte(a)
 						check(w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFirstControl checks the word test against a byte loop with two bytes
+// placed over filler at every pair of offsets of a 20-byte text (two words
+// and a tail), among them bytes that borrow and bytes from 0x80 up.
+func TestFirstControl(t *testing.T) {
+	values := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0x9f, 0xa0, 0xff}
+	for _, filler := range []byte{'a', ' ', 0x80, 0xff} {
+		for i := range 20 {
+			for j := i; j < 20; j++ {
+				for _, a := range values {
+					for _, b := range values {
+						text := bytes.Repeat([]byte{filler}, 20)
+						text[j] = b
+						text[i] = a
+						want := len(text)
+						for k, c := range text {
+							if c < 0x20 {
+								want = k
+								break
+							}
+						}
+						require.Equal(t, want, FirstControl(text), "% x", text)
 					}
 				}
 			}

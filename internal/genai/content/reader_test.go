@@ -36,6 +36,7 @@ func TestReaderUTF8BeforeSpace(t *testing.T) {
 func FuzzReader(f *testing.F) {
 	f.Add([]byte(`[{"role":"user","parts":[{"type":"text","content":"Hi \"there\"\n"}]}]`))
 	f.Add([]byte(`{"a":[1,-2.5e3,true,false,null,"\u00e9\ud83d\ude80"]}`))
+	f.Add([]byte(`["` + strings.Repeat("long enough for the vector search ", 2) + `\"q\" \\ end","\\"]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if got, want := valid(data), json.Valid(data); got != want {
 			t.Fatalf("%q: reader %v, encoding/json %v", data, got, want)
@@ -105,4 +106,38 @@ func BenchmarkValid(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestReaderLongStrings puts an escape, an escaped quote or a control byte
+// at every offset of strings longer than the words nextSpecial tests one by
+// one, before and after strings with backslashes: the long scan keeps its
+// quote and backslash positions across escapes and never looks past the
+// string's end for a backslash.
+func TestReaderLongStrings(t *testing.T) {
+	filler := strings.Repeat("How do I reset my password? ", 4)[:100]
+	for _, insert := range []string{`\"`, `\\`, `\n`, `\u00e9`, "\x01", "\x1f", `"`, "\xc3\xa9", `\`} {
+		for at := 0; at <= len(filler); at++ {
+			text := filler[:at] + insert + filler[at:]
+			for _, doc := range []string{
+				`"` + text + `"`,
+				`["` + text + `","a\\b"]`,
+				`{"a":"` + strings.Repeat("x", 40) + `","b":"` + text + `","c":"` + strings.Repeat(`\"`, 30) + `"}`,
+			} {
+				data := []byte(doc)
+				require.Equal(t, json.Valid(data), valid(data), "%q", doc)
+			}
+			data := []byte(`"` + text + `"`)
+			var want string
+			if json.Unmarshal(data, &want) == nil {
+				r := newReader(data)
+				require.Equal(t, want, r.ReadString(), "%q", data)
+				require.True(t, r.complete())
+			}
+		}
+	}
+	// many escapes in a long string: each position is searched for once
+	many := []byte(`"` + strings.Repeat(`ab\"cd\\`, 5000) + `"`)
+	r := newReader(many)
+	assert.Len(t, r.ReadString(), 5000*6)
+	assert.True(t, r.complete())
 }
