@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -78,4 +80,22 @@ func TestBodyReadAfterRoundTripIsIntact(t *testing.T) {
 	}
 	lr.wg.Wait()
 	assert.ElementsMatch(t, want, lr.bodies)
+}
+
+// TestAppendTimestampMatchesLayout holds the digit-by-digit writer to
+// AppendFormat over the whole range of the field (uint64 nanos, read as
+// int64 like time.Unix does) and at the edges of days, months and years.
+func TestAppendTimestampMatchesLayout(t *testing.T) {
+	stamps := []uint64{0, 1, 999_999, 1_000_000, math.MaxInt64, math.MaxInt64 + 1, math.MaxUint64,
+		uint64(time.Date(2024, 2, 29, 23, 59, 59, 999_999_999, time.UTC).UnixNano()),
+		uint64(time.Date(2026, 12, 31, 23, 59, 59, 1_000_000, time.UTC).UnixNano()),
+		uint64(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		stamps = append(stamps, rng.Uint64(), uint64(1_700_000_000_000_000_000+rng.Int64N(1e18)))
+	}
+	for _, ns := range stamps {
+		want := time.Unix(0, int64(ns)).UTC().AppendFormat(nil, timestampLayout)
+		require.Equal(t, string(want), string(appendTimestamp(nil, ns)), "%d", ns)
+	}
 }

@@ -105,6 +105,26 @@ func (r RawJSON) Text() string {
 
 const timestampLayout = "2006-01-02T15:04:05.000Z"
 
+// appendTimestamp writes unix nanos in timestampLayout, digit by digit:
+// AppendFormat, which reads its layout every time, was a tenth of the
+// encoding. Every uint64 is a year of four digits (1677 to 2262).
+func appendTimestamp(b []byte, nanos uint64) []byte {
+	t := time.Unix(0, int64(nanos)).UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = two(b, y/100)
+	b = two(b, y%100)
+	b = two(append(b, '-'), int(mo))
+	b = two(append(b, '-'), d)
+	b = two(append(b, 'T'), h)
+	b = two(append(b, ':'), mi)
+	b = two(append(b, ':'), s)
+	b = append(b, '.', byte('0'+ms/100))
+	return append(two(b, ms%100), 'Z')
+}
+
 // AppendInteraction encodes ix as a JSON object. Keys keep the order of the
 // PrecogX documentation; optional keys are left out when unknown.
 func AppendInteraction(b []byte, ix *Interaction) []byte {
@@ -132,7 +152,7 @@ func AppendInteraction(b []byte, ix *Interaction) []byte {
 
 func appendMeta(b []byte, m *Meta) []byte {
 	b = append(b, `{"timestamp":"`...)
-	b = time.Unix(0, int64(m.Timestamp)).UTC().AppendFormat(b, timestampLayout)
+	b = appendTimestamp(b, m.Timestamp)
 	b = append(b, '"')
 	b = appendOptString(b, "platform", m.Platform)
 	b = appendOptString(b, "environment", m.Environment)
