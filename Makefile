@@ -71,7 +71,7 @@ bench-collector: build
 
 # The outside harness: load from the OpenTelemetry JS SDK and a sink in
 # Node, written apart from bench-collector's, to confirm its CPU ratios
-# (about 3 minutes; OUTSIDE_ROUNDS, OUTSIDE_SECONDS, OUTSIDE_RATES,
+# (about 5 minutes; OUTSIDE_ROUNDS, OUTSIDE_SECONDS, OUTSIDE_RATES,
 # OUTSIDE_COMPRESSION).
 bench-outside: build clients
 	cd $(CLIENTS) && taskset -c 1 node outside-harness.js

@@ -18,7 +18,7 @@
 //   everything arrived; the ratio precogx / otlp_http per round, then the
 //   median and range.
 //
-// OUTSIDE_ROUNDS (3), OUTSIDE_SECONDS (10), OUTSIDE_RATES (5000,10000),
+// OUTSIDE_ROUNDS (5), OUTSIDE_SECONDS (10), OUTSIDE_RATES (5000,10000),
 // OUTSIDE_COMPRESSION (none,gzip).
 
 const fs = require('node:fs');
@@ -33,7 +33,7 @@ const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 
 const root = path.resolve(__dirname, '../..');
 const env = (name, def) => process.env[name] || def;
-const ROUNDS = Number(env('OUTSIDE_ROUNDS', '3'));
+const ROUNDS = Number(env('OUTSIDE_ROUNDS', '5'));
 const SECONDS = Number(env('OUTSIDE_SECONDS', '10'));
 const RATES = env('OUTSIDE_RATES', '5000,10000').split(',').map(Number);
 const COMPRESSIONS = env('OUTSIDE_COMPRESSION', 'none,gzip').split(',');
