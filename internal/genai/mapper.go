@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/precogx/precogxexporter/internal/genai/content"
 	"github.com/precogx/precogxexporter/internal/precogxapi"
 	"github.com/precogx/precogxexporter/internal/redact"
 )
@@ -175,6 +176,7 @@ func (r *run) reset() {
 	clear(r.calls[:cap(r.calls)])
 	clear(r.turnBuf[:cap(r.turnBuf)])
 	r.calls, r.turnBuf = r.calls[:0], r.turnBuf[:0]
+	r.parsed.Reset()
 }
 
 // release clears a run and pools it.
@@ -213,6 +215,7 @@ type run struct {
 	entries   []entryReach
 	cuts      []int
 	hashed    map[string]string // redaction: hashed ids of this Map call
+	parsed    content.Scratch   // the chunk's semconv messages
 }
 
 type spanKey struct {

@@ -151,7 +151,7 @@ func (r *run) parseSemconv(v attr) ([]content.Message, bool) {
 	if data == nil {
 		return nil, false
 	}
-	msgs, ok := content.ParseMessages(data)
+	msgs, ok := r.parsed.ParseMessages(data)
 	if !ok {
 		if content.LooksLikeJSON(data) {
 			r.stats.RawFallback++

@@ -19,16 +19,61 @@ import (
 // ParseMessages reads a JSON array of messages (or one message object). ok
 // is false when the text is not well-formed JSON of that shape.
 func ParseMessages(data []byte) (msgs []Message, ok bool) {
-	it := newReader(data)
+	return appendMessages(nil, newReader(data))
+}
+
+// appendMessages reads a list of messages (or one) into dst.
+func appendMessages(dst []Message, it *reader) ([]Message, bool) {
 	switch it.WhatIsNext() {
 	case arrayValue:
-		it.eachObject(func(it *reader) { msgs = append(msgs, readMessage(it, "")) })
+		it.eachObject(func(it *reader) { dst = append(dst, readMessage(it, "")) })
 	case objectValue:
-		msgs = []Message{readMessage(it, "")}
+		dst = append(dst, readMessage(it, ""))
 	default:
-		return nil, false
+		return dst, false
 	}
-	return msgs, it.complete()
+	return dst, it.complete()
+}
+
+// Scratch is what a caller that parses many message lists (the mapper, a
+// chunk of spans at a time) lends ParseMessages: the messages and the first
+// part of each are taken from it, where each was an allocation of its own
+// (six of a turn's eleven). What it returned stays valid until Reset.
+type Scratch struct {
+	msgs  []Message
+	parts []Part // a slot each for messages' first parts
+}
+
+// ParseMessages is the package's ParseMessages into s.
+func (s *Scratch) ParseMessages(data []byte) (msgs []Message, ok bool) {
+	it := newReader(data)
+	it.scratch = s
+	start := len(s.msgs)
+	s.msgs, ok = appendMessages(s.msgs, it)
+	if msgs = s.msgs[start:len(s.msgs):len(s.msgs)]; len(msgs) == 0 {
+		msgs = nil
+	}
+	return msgs, ok
+}
+
+// Reset forgets what was parsed into s, and with it s's views of the texts.
+func (s *Scratch) Reset() {
+	clear(s.msgs[:cap(s.msgs)])
+	clear(s.parts[:cap(s.parts)])
+	s.msgs, s.parts = s.msgs[:0], s.parts[:0]
+}
+
+// slot is an empty list of parts with room for one, in s: a message's
+// first part is appended there without an allocation, a second one moves
+// the list out (cap 1, so no list ever runs into the next slot).
+func (s *Scratch) slot() []Part {
+	if len(s.parts) == cap(s.parts) {
+		// a new slab: the lists handed out keep the old one
+		s.parts = make([]Part, 0, max(2*cap(s.parts), 16))
+	}
+	n := len(s.parts)
+	s.parts = s.parts[:n+1]
+	return s.parts[n : n : n+1]
 }
 
 // ParseMessage reads one message object (an event body, whose role comes
@@ -44,6 +89,9 @@ func ParseMessage(data []byte, role string) (Message, bool) {
 
 func readMessage(it *reader, role string) Message {
 	m := Message{Role: role}
+	if it.scratch != nil {
+		m.Parts = it.scratch.slot()
+	}
 	var content []byte
 	var contentKind valueType
 	var toolCallID, id string
@@ -108,6 +156,9 @@ func readMessage(it *reader, role string) Message {
 	}
 	m.Parts = append(m.Parts, m.calls...)
 	m.calls = nil
+	if len(m.Parts) == 0 {
+		m.Parts = nil // an unused slot, as without scratch
+	}
 	return m
 }
 

@@ -19,10 +19,11 @@ import (
 // too. The input is never written to (the callers' texts are read-only
 // views of attribute strings or fresh buffers), so views stay valid.
 type reader struct {
-	data  []byte
-	pos   int
-	depth int
-	Error error
+	data    []byte
+	pos     int
+	depth   int
+	Error   error
+	scratch *Scratch // where messages' first parts go, if set
 }
 
 // valueType is the kind of the next value, as json-iterator names them.
