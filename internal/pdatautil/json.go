@@ -76,9 +76,8 @@ func AppendJSONString(b []byte, s string) []byte {
 	start, bytewise := 0, 0
 	i := 0
 	if len(s) >= longText {
-		// the plain prefix of a long text (often all of it) by the long scan
-		long := longRun{-1, -1}
-		i = long.plainEnd(s, 0)
+		// the plain prefix of a long text (often all of it) by SpecialScan
+		i = plainEnd(s, 0)
 	}
 	for i < len(s) {
 		// eight bytes at a time while they are printable ASCII other than
@@ -149,35 +148,46 @@ const (
 const ShortWords = 4
 
 // longText is the length from which AppendJSONString scans the plain prefix
-// with longRun: a prompt of 1 KiB of prose in two thirds of the time of the
+// with SpecialScan: a prompt of 1 KiB of prose in two thirds of the time of the
 // word loop; done again after each escape, the scan made text in other
 // scripts a fifth slower, so the loop keeps the rest.
 const longText = 64
 
-// longRun finds where plain ASCII text ends in a long string: the next '"'
-// and '\\' by the vector byte search, the bytes from 0x80 up and the control
-// bytes between by a word test three times cheaper than plainASCII8. Each
-// position is searched for once (kept until the scan passes it); -1: not yet.
-type longRun struct{ quote, backslash int }
+// SpecialScan finds the next '"' or '\\' in a long string by the vector
+// byte search (IndexByte). Each position is searched for once (kept until
+// the scan passes it), and the backslash only up to the quote (past it is
+// another string's), so escapes do not make a scan quadratic. Between two
+// such bytes the callers test only what remains (control bytes, bytes from
+// 0x80 up) with a word test a third the cost of JSONSpecial.
+type SpecialScan struct{ quote, backslash int }
 
-// plainEnd is the start of the first word from i on that may not be plain
-// (printable ASCII other than '"' and '\\'), or of the word that reaches the
-// next quote or backslash.
+// NewSpecialScan returns a scan that has searched for nothing yet.
+func NewSpecialScan() SpecialScan { return SpecialScan{-1, -1} }
 
-func (l *longRun) plainEnd(s string, i int) int {
-	for range ShortWords { // text in other scripts stops here, before any search
-		if i+8 > len(s) || !plainASCII8(s, i) {
-			return i
-		}
-		i += 8
-	}
+// Next is the position of the first '"' or '\\' in s from i on, len(s)
+// when there is none.
+func (l *SpecialScan) Next(s string, i int) int {
 	if l.quote < i {
 		l.quote = i + indexOr(s[i:], '"')
 	}
 	if l.backslash < i {
 		l.backslash = i + indexOr(s[i:l.quote], '\\')
 	}
-	end := min(l.quote, l.backslash)
+	return min(l.quote, l.backslash)
+}
+
+// plainEnd is the start of the first word from i on that may not be plain
+// (printable ASCII other than '"' and '\\'), or of the word that reaches the
+// next quote or backslash.
+func plainEnd(s string, i int) int {
+	for range ShortWords { // text in other scripts stops here, before any search
+		if i+8 > len(s) || !plainASCII8(s, i) {
+			return i
+		}
+		i += 8
+	}
+	scan := NewSpecialScan()
+	end := scan.Next(s, i)
 	for ; i+8 <= end; i += 8 {
 		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
 		if ((w-0x20*ones)&^w|w)&highs != 0 {

@@ -1,7 +1,6 @@
 package content // import "github.com/precogx/precogxexporter/internal/genai/content"
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -275,7 +274,7 @@ func (r *reader) stringEnd(start int) (int, bool) {
 	d := r.data
 	escaped := false
 	i := start + 1
-	long := longScan{-1, -1}
+	long := longScan{pdatautil.NewSpecialScan()}
 	for {
 		i = long.nextSpecial(d, i)
 		if i >= len(d) {
@@ -296,15 +295,9 @@ func (r *reader) stringEnd(start int) (int, bool) {
 	}
 }
 
-// shortWords is how many words nextSpecial tests one by one before it takes
-// the string for long text: field names and short values end in them.
-
-// longScan finds the specials of a long string: the next '"' and '\\' by
-// the vector byte search (bytes.IndexByte), the control bytes between by a
-// word test three times cheaper than JSONSpecial. Each position is searched
-// for once per string (kept until the scan passes it), so escapes do not
-// make the search quadratic; -1: not yet.
-type longScan struct{ quote, backslash int }
+// longScan is a string's pdatautil.SpecialScan: past its first words a
+// string is taken for long text.
+type longScan struct{ pdatautil.SpecialScan }
 
 // nextSpecial is the position of the first '"', '\\' or byte below 0x20 in
 // d from i on (len(d) when there is none), eight bytes at a time: a word
@@ -327,22 +320,8 @@ func (l *longScan) nextSpecial(d []byte, i int) int {
 }
 
 func (l *longScan) long(d []byte, i int) int {
-	if l.quote < i {
-		l.quote = i + indexOr(d[i:], '"')
-	}
-	if l.backslash < i { // up to the quote only: past it is another string's
-		l.backslash = i + indexOr(d[i:l.quote], '\\')
-	}
-	end := min(l.quote, l.backslash)
+	end := l.Next(unsafe.String(unsafe.SliceData(d), len(d)), i) // a view: d is never written to
 	return i + pdatautil.FirstControl(d[i:end])
-}
-
-// indexOr is the position of the first c in d, len(d) when none.
-func indexOr(d []byte, c byte) int {
-	if k := bytes.IndexByte(d, c); k >= 0 {
-		return k
-	}
-	return len(d)
 }
 
 // Skip reads past the next value, checking that it is well-formed.
